@@ -1,0 +1,61 @@
+package gen
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestUnixTime(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2017, 5, 4, 22, 53, 30, 0, time.UTC)
+	u := NewUnixTime(when)
+	if u == nil || int64(*u) != 1493938410 {
+		t.Fatalf("NewUnixTime(%v) = %v, want 1493938410", when, u)
+	}
+	if got := u.Time(); !got.Equal(when) || got.Location() != time.UTC {
+		t.Errorf("Time() = %v, want %v in UTC", got, when)
+	}
+	if NewUnixTime(time.Time{}) != nil {
+		t.Error("the zero time should stay absent")
+	}
+	var none *UnixTime
+	if !none.Time().IsZero() {
+		t.Error("a nil UnixTime should give the zero time")
+	}
+	var attrs CertificateAttributes
+	if err := json.Unmarshal([]byte(`{"created":1493938410}`), &attrs); err != nil {
+		t.Fatal(err)
+	}
+	if !attrs.Created.Time().Equal(when) {
+		t.Errorf("created = %v", attrs.Created.Time())
+	}
+}
+
+func TestBase64URL(t *testing.T) {
+	t.Parallel()
+	raw := []byte{0xfb, 0xff, 0xbf, 0x01}
+	got, err := json.Marshal(Base64URL(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != `"-_-_AQ"` {
+		t.Errorf("Marshal = %s, want unpadded base64url", got)
+	}
+	for _, in := range []string{`"-_-_AQ"`, `"-_-_AQ=="`} {
+		var b Base64URL
+		if err := json.Unmarshal([]byte(in), &b); err != nil || string(b) != string(raw) {
+			t.Errorf("Unmarshal(%s) = %x, %v", in, b, err)
+		}
+	}
+	for _, in := range []string{`"+/+/AQ"`, `42`, `"a"`} {
+		var b Base64URL
+		if err := json.Unmarshal([]byte(in), &b); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded, want an error", in)
+		}
+	}
+	b := Base64URL("keep")
+	if err := json.Unmarshal([]byte(`null`), &b); err != nil || string(b) != "keep" {
+		t.Errorf("null changed the value to %q (%v)", b, err)
+	}
+}

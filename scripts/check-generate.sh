@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Regenerates spec/ (when the upstream folder is present) and gen/ in a scratch
+# copy of the module and fails if the result differs from the working tree, so
+# hand edits and stale generated code are caught.
+set -euo pipefail
+
+root=$(pwd)
+upstream=${UPSTREAM:-../shared/upstream-spec/2025-07-01}
+case $upstream in /*) ;; *) upstream=$root/$upstream ;; esac
+
+# Only generated files and the two handwritten ones belong in gen/.
+for f in gen/*; do
+	case ${f#gen/} in
+	*.gen.go | doc.go | wire.go | *_test.go) ;;
+	*) echo "check-generate: unexpected file $f (gen/ holds generated code, doc.go and wire.go only)" >&2; exit 1 ;;
+	esac
+done
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -R go.mod go.sum tools.go generate.go spec gen internal "$scratch"/
+cd "$scratch"
+
+if [ -f "$upstream/certificates.json" ]; then
+	rm spec/keyvault-certificates.json
+	go run ./internal/specconv -in "$upstream" -out spec/keyvault-certificates.json
+else
+	echo "check-generate: $upstream not found; checking gen/ against the committed spec only" >&2
+fi
+rm -f gen/*.gen.go
+go generate .
+
+status=0
+diff -r "$root/spec" spec || status=1
+diff -r "$root/gen" gen || status=1
+if [ $status -ne 0 ]; then
+	echo "check-generate: spec/ or gen/ differ from what the generators produce; run 'make spec generate' and commit, never edit them by hand" >&2
+fi
+exit $status
