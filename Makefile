@@ -4,6 +4,9 @@ GO ?= go
 UPSTREAM ?= ../shared/upstream-spec/2025-07-01
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
+# Tests that read the upstream folder find it through the environment.
+export UPSTREAM
+
 .PHONY: all spec generate check-generate lint test
 
 all: test

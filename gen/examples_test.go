@@ -14,8 +14,18 @@ import (
 )
 
 // examplesDir holds Microsoft's request and response examples, seen from
-// this package. They are reference data outside the repository.
-const examplesDir = "../../shared/upstream-spec/2025-07-01/examples"
+// this package: $UPSTREAM/examples (relative to the repository root, as make
+// passes it) or the default. They are reference data outside the repository.
+var examplesDir = func() string {
+	d := os.Getenv("UPSTREAM")
+	if d == "" {
+		d = "../shared/upstream-spec/2025-07-01"
+	}
+	if !filepath.IsAbs(d) {
+		d = filepath.Join("..", d)
+	}
+	return filepath.Join(d, "examples")
+}()
 
 // bodies names, per operation, the generated types of its JSON request body
 // and of its success response body.
