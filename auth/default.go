@@ -1,0 +1,180 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables of a service principal, read by Default.
+const (
+	envClientSecret              = "AZURE_CLIENT_SECRET"
+	envClientCertificatePath     = "AZURE_CLIENT_CERTIFICATE_PATH"
+	envClientCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD"
+	envSendCertificateChain      = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"
+)
+
+// defaultProbeTimeout bounds Default's check for an instance metadata service.
+const defaultProbeTimeout = time.Second
+
+// DefaultOptions configures Default. A nil *DefaultOptions is the same as the zero value.
+// The embedded Options apply to every step.
+type DefaultOptions struct {
+	Options
+
+	// ManagedIdentityClientID selects a user-assigned managed identity.
+	// Default: AZURE_CLIENT_ID, and the system-assigned identity when that is not set.
+	ManagedIdentityClientID string
+
+	// IMDSEndpoint is the instance metadata service's token endpoint; see
+	// ManagedIdentityOptions.IMDSEndpoint.
+	IMDSEndpoint string
+
+	// ProbeTimeout bounds the check that an instance metadata service answers at all.
+	// Default: 1 s.
+	ProbeTimeout time.Duration
+
+	// AzureCLITimeout bounds each run of az. Default: 10 s.
+	AzureCLITimeout time.Duration
+}
+
+// Default tries these sources in order and returns a credential for the first one that
+// produces a token:
+//
+//  1. a service principal with a secret: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET;
+//  2. a service principal with a certificate: AZURE_TENANT_ID, AZURE_CLIENT_ID,
+//     AZURE_CLIENT_CERTIFICATE_PATH (a PEM or PFX file), AZURE_CLIENT_CERTIFICATE_PASSWORD
+//     (for a PFX file) and AZURE_CLIENT_SEND_CERTIFICATE_CHAIN ("true" to send the x5c chain);
+//  3. workload identity: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE;
+//  4. managed identity: the App Service endpoint when IDENTITY_ENDPOINT is set, otherwise
+//     the instance metadata service if it answers within DefaultOptions.ProbeTimeout;
+//  5. the Azure CLI.
+//
+// Each source is tried by fetching a token for the default scope, so ctx bounds the whole
+// search; the token is cached in the returned credential, which keeps using that source.
+// When every source fails, the error is a *ChainError that says what each step tried and
+// why it failed. AZURE_AUTHORITY_HOST applies as described for Options.AuthorityHost.
+func Default(ctx context.Context, opts *DefaultOptions) (*Credential, error) {
+	if opts == nil {
+		opts = &DefaultOptions{}
+	}
+	if opts.ProbeTimeout < 0 || opts.AzureCLITimeout < 0 {
+		return nil, fmt.Errorf("auth: negative timeout in DefaultOptions (ProbeTimeout %s, AzureCLITimeout %s)",
+			opts.ProbeTimeout, opts.AzureCLITimeout)
+	}
+	log := logger(&opts.Options)
+	steps := []struct {
+		source string
+		build  func(context.Context, *DefaultOptions) (*Credential, error)
+	}{
+		{"environment (client secret)", envSecret},
+		{"environment (client certificate)", envCertificate},
+		{"workload identity", workloadIdentity},
+		{"managed identity", managedIdentity},
+		{"Azure CLI", azureCLI},
+	}
+	chain := &ChainError{}
+	for _, s := range steps {
+		cred, err := s.build(ctx, opts)
+		if err == nil {
+			_, err = cred.token(ctx, "", "", "")
+		}
+		if err == nil {
+			log.InfoContext(ctx, "auth: default chain chose a credential", "credential", cred.String())
+			return cred, nil
+		}
+		// The step names the credential, so its own prefix would only repeat it.
+		var ce *credentialError
+		if errors.As(err, &ce) {
+			err = ce.err
+		}
+		log.DebugContext(ctx, "auth: default chain step failed", "source", s.source, "error", err.Error())
+		chain.Attempts = append(chain.Attempts, Attempt{Source: s.source, Err: err})
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, chain
+}
+
+// requireEnv returns an error naming the variables that are not set.
+func requireEnv(names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if os.Getenv(n) == "" {
+			missing = append(missing, n)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("not configured: %s is not set", missing[0])
+	}
+	return fmt.Errorf("not configured: %s are not set", strings.Join(missing, ", "))
+}
+
+func envSecret(_ context.Context, o *DefaultOptions) (*Credential, error) {
+	if err := requireEnv(envTenantID, envClientID, envClientSecret); err != nil {
+		return nil, err
+	}
+	return NewClientSecret(os.Getenv(envTenantID), os.Getenv(envClientID), os.Getenv(envClientSecret), &o.Options)
+}
+
+func envCertificate(_ context.Context, o *DefaultOptions) (*Credential, error) {
+	if err := requireEnv(envTenantID, envClientID, envClientCertificatePath); err != nil {
+		return nil, err
+	}
+	path := os.Getenv(envClientCertificatePath)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", envClientCertificatePath, err)
+	}
+	certs, key, err := ParseCertificates(data, os.Getenv(envClientCertificatePassword))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", envClientCertificatePath, path, err)
+	}
+	sendChain := false
+	if v := os.Getenv(envSendCertificateChain); v != "" {
+		if sendChain, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("%s=%q is not a boolean", envSendCertificateChain, v)
+		}
+	}
+	return NewClientCertificate(os.Getenv(envTenantID), os.Getenv(envClientID), certs, key,
+		&CertificateOptions{Options: o.Options, SendCertificateChain: sendChain})
+}
+
+func workloadIdentity(_ context.Context, o *DefaultOptions) (*Credential, error) {
+	if err := requireEnv(envTenantID, envClientID, envFederatedTokenFile); err != nil {
+		return nil, err
+	}
+	return NewWorkloadIdentity(&WorkloadIdentityOptions{Options: o.Options})
+}
+
+func managedIdentity(ctx context.Context, o *DefaultOptions) (*Credential, error) {
+	cred, err := NewManagedIdentity(&ManagedIdentityOptions{
+		Options:      o.Options,
+		ClientID:     cmp.Or(o.ManagedIdentityClientID, os.Getenv(envClientID)),
+		IMDSEndpoint: o.IMDSEndpoint,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// App Service announces its endpoint in the environment; the metadata service may not
+	// exist at all, and connecting to it then hangs rather than fails.
+	if src := cred.src.(*managedIdentitySource); !src.appService {
+		if err := src.probe(ctx, cmp.Or(o.ProbeTimeout, defaultProbeTimeout)); err != nil {
+			return nil, err
+		}
+	}
+	return cred, nil
+}
+
+func azureCLI(_ context.Context, o *DefaultOptions) (*Credential, error) {
+	return NewAzureCLI(&AzureCLIOptions{Options: o.Options, TenantID: os.Getenv(envTenantID), Timeout: o.AzureCLITimeout})
+}
