@@ -163,7 +163,9 @@ func assertNoSecrets(t *testing.T, what, text string, secrets ...string) {
 // sourceFunc is a source for tests of the caching and tenant logic.
 type sourceFunc func(ctx context.Context, r tokenRequest) (*oauth2.Token, error)
 
-func (f sourceFunc) token(ctx context.Context, r tokenRequest) (*oauth2.Token, error) { return f(ctx, r) }
+func (f sourceFunc) token(ctx context.Context, r tokenRequest) (*oauth2.Token, error) {
+	return f(ctx, r)
+}
 
 // testCert is a certificate chain and key for the client certificate tests.
 type testCert struct {
