@@ -80,6 +80,10 @@ func Default(ctx context.Context, opts *DefaultOptions) (*Credential, error) {
 	}
 	chain := &ChainError{}
 	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			chain.Attempts = append(chain.Attempts, Attempt{Source: s.source, Err: err})
+			break
+		}
 		cred, err := s.build(ctx, opts)
 		if err == nil {
 			_, err = cred.token(ctx, "", "", "")
@@ -95,9 +99,6 @@ func Default(ctx context.Context, opts *DefaultOptions) (*Credential, error) {
 		}
 		log.DebugContext(ctx, "auth: default chain step failed", "source", s.source, "error", err.Error())
 		chain.Attempts = append(chain.Attempts, Attempt{Source: s.source, Err: err})
-		if ctx.Err() != nil {
-			break
-		}
 	}
 	return nil, chain
 }

@@ -1,0 +1,218 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeAz puts a shell script named az first on PATH. The script records its arguments, one a
+// line, and then runs body. The returned function reads the recorded arguments (nil when az
+// did not run). Tests that use it cannot run in parallel, as PATH is process-wide.
+func fakeAz(t *testing.T, body string) func() []string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake az is a POSIX shell script")
+	}
+	dir := t.TempDir()
+	argsFile := filepath.Join(dir, "args")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + argsFile + "'\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return func() []string {
+		b, err := os.ReadFile(argsFile)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	}
+}
+
+// azOutput is a script line that prints what az account get-access-token does. It uses
+// only shell builtins, so that it works whatever else is on PATH.
+func azOutput(expiresOn time.Time, extra string) string {
+	return "printf '%s\\n' '" + `{
+  "accessToken": "cli-token",
+  "expiresOn": "` + expiresOn.In(time.Local).Format("2006-01-02 15:04:05.000000") + `",` + extra + `
+  "subscription": "00000000-0000-0000-0000-000000000000",
+  "tenant": "11111111-1111-1111-1111-111111111111",
+  "tokenType": "Bearer"
+}` + "'"
+}
+
+func TestAzureCLIToken(t *testing.T) {
+	later := testNow.Add(2 * time.Hour)
+	tests := []struct {
+		name       string
+		opts       *AzureCLIOptions
+		output     string
+		wantArgs   []string
+		wantExpiry time.Time
+	}{
+		{
+			name:       "expires_on wins",
+			output:     azOutput(testNow, fmt.Sprintf(`"expires_on": %d,`, later.Unix())),
+			wantArgs:   []string{"account", "get-access-token", "--scope", DefaultScope, "--output", "json"},
+			wantExpiry: later,
+		},
+		{
+			name:       "expiresOn in local time",
+			opts:       &AzureCLIOptions{TenantID: "my-tenant", Options: Options{Scope: "https://vault.usgovcloudapi.net/.default"}},
+			output:     azOutput(later, ""),
+			wantArgs:   []string{"account", "get-access-token", "--scope", "https://vault.usgovcloudapi.net/.default", "--tenant", "my-tenant", "--output", "json"},
+			wantExpiry: later,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := fakeAz(t, tt.output)
+			cred, err := NewAzureCLI(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := cred.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != "cli-token" || tok.TokenType != "Bearer" || !tok.Expiry.Equal(tt.wantExpiry) {
+				t.Errorf("token %q, type %q, expiry %v; want cli-token, Bearer, %v", tok.AccessToken, tok.TokenType, tok.Expiry, tt.wantExpiry)
+			}
+			if diff := cmp.Diff(tt.wantArgs, args()); diff != "" {
+				t.Errorf("az arguments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAzureCLIChallengeTenant(t *testing.T) {
+	args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+	cred, err := NewAzureCLI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without a configured tenant, the challenge's tenant is passed on.
+	if _, err := cred.ChallengeToken(t.Context(), "https://vault.azure.net/.default", "guest-tenant", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"account", "get-access-token", "--scope", "https://vault.azure.net/.default", "--tenant", "guest-tenant", "--output", "json"}
+	if diff := cmp.Diff(want, args()); diff != "" {
+		t.Errorf("az arguments (-want +got):\n%s", diff)
+	}
+}
+
+func TestAzureCLIErrors(t *testing.T) {
+	const token = "leaked-cli-token"
+	tests := []struct {
+		name   string
+		script string
+		want   string
+	}{
+		{"not logged in", `echo "ERROR: Please run 'az login' to setup account." >&2; exit 1`,
+			"auth: Azure CLI credential: not signed in to the Azure CLI: run az login (az: ERROR: Please run 'az login' to setup account.)"},
+		{"other failure", `echo "ERROR: AADSTS50076: Due to a configuration change you must use multi-factor authentication." >&2; exit 2`,
+			"az account get-access-token failed (exit status 2): ERROR: AADSTS50076"},
+		{"token printed, then failure", `echo '{"accessToken":"` + token + `"}'; echo boom >&2; exit 1`, "failed (exit status 1): boom"},
+		{"truncated output", `echo '{"accessToken":"` + token + `"'`, "az account get-access-token printed no access token"},
+		{"no expiry", `echo '{"accessToken":"` + token + `","expiresOn":"soon"}'`, `printed no readable expiry (expiresOn "soon")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fakeAz(t, tt.script)
+			log, logs := captureLog()
+			cred, err := NewAzureCLI(&AzureCLIOptions{Options: Options{Logger: log}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cred.Token()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			assertNoSecrets(t, "error", err.Error(), token)
+			assertNoSecrets(t, "log", logs.String(), token)
+		})
+	}
+}
+
+func TestAzureCLINotFound(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	cred, err := NewAzureCLI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.Token()
+	if err == nil || !strings.Contains(err.Error(), "Azure CLI not found on PATH") {
+		t.Errorf("error = %v, want Azure CLI not found", err)
+	}
+}
+
+func TestAzureCLITimeout(t *testing.T) {
+	fakeAz(t, "exec sleep 60")
+	cred, err := NewAzureCLI(&AzureCLIOptions{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.Token()
+	if err == nil || !strings.Contains(err.Error(), "az account get-access-token did not finish within 100ms") {
+		t.Errorf("error = %v, want a timeout", err)
+	}
+}
+
+func TestAzureCLIRefusesBeforeRunning(t *testing.T) {
+	tests := []struct {
+		name          string
+		scope, claims string
+		want          string
+	}{
+		{"claims", "", `{"access_token":{}}`, "the Azure CLI cannot honour a claims challenge"},
+		{"flag-like scope", "--debug", "", `scope "--debug" has characters that are not passed to the Azure CLI`},
+		{"scope with quote", `https://vault.azure.net/.default"`, "", "has characters that are not passed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+			cred, err := NewAzureCLI(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cred.ChallengeToken(t.Context(), tt.scope, "", tt.claims)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if got := args(); got != nil {
+				t.Errorf("az ran with %q", got)
+			}
+		})
+	}
+}
+
+func TestNewAzureCLIValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts AzureCLIOptions
+		want string
+	}{
+		{"tenant", AzureCLIOptions{TenantID: "--all"}, `invalid tenant ID "--all"`},
+		{"timeout", AzureCLIOptions{Timeout: -time.Second}, "negative timeout -1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := NewAzureCLI(&tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
