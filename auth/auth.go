@@ -39,8 +39,9 @@ type Options struct {
 	// secrets are only ever sent to the configured endpoint. Default: a client with a 30 s timeout.
 	HTTPClient *http.Client
 
-	// Logger receives debug records about token requests; they never contain a secret,
-	// an assertion or a token. Default: records are discarded.
+	// Logger receives a debug record for every token request and its outcome, and an info
+	// record naming the source Default chose. No record contains a secret, an assertion or
+	// a token. Default: records are discarded.
 	Logger *slog.Logger
 
 	// Scope is what Token asks for. Default: DefaultScope.

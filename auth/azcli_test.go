@@ -123,6 +123,7 @@ func TestAzureCLIErrors(t *testing.T) {
 			"auth: Azure CLI credential: not signed in to the Azure CLI: run az login (az: ERROR: Please run 'az login' to setup account.)"},
 		{"other failure", `echo "ERROR: AADSTS50076: Due to a configuration change you must use multi-factor authentication." >&2; exit 2`,
 			"az account get-access-token failed (exit status 2): ERROR: AADSTS50076"},
+		{"long error", `echo "ERROR: $(printf 'x%.0s' $(seq 1 1000))" >&2; exit 1`, "ERROR: " + strings.Repeat("x", 393) + "…"},
 		{"token printed, then failure", `echo '{"accessToken":"` + token + `"}'; echo boom >&2; exit 1`, "failed (exit status 1): boom"},
 		{"truncated output", `echo '{"accessToken":"` + token + `"'`, "az account get-access-token printed no access token"},
 		{"no expiry", `echo '{"accessToken":"` + token + `","expiresOn":"soon"}'`, `printed no readable expiry (expiresOn "soon")`},

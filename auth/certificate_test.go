@@ -192,6 +192,30 @@ func TestClientCertificateErrorsKeepTheAssertion(t *testing.T) {
 	assertNoSecrets(t, "log", logs.String(), assertion, signature)
 }
 
+// brokenKey is a signer whose device has gone away.
+type brokenKey struct{ hardwareKey }
+
+func (brokenKey) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("token device removed")
+}
+
+func TestClientCertificateSigningFailure(t *testing.T) {
+	t.Parallel()
+	tc := newTestCert(t)
+	srv := newEntraServer(t, nil)
+	cred, err := NewClientCertificate("t", "c", tc.chain, brokenKey{hardwareKey{tc.key}}, &CertificateOptions{Options: srv.options()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.Token()
+	if err == nil || !strings.Contains(err.Error(), "signing the client assertion: token device removed") {
+		t.Errorf("error = %v, want the signer's failure", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d token requests without an assertion", n)
+	}
+}
+
 func TestNewClientCertificateValidates(t *testing.T) {
 	t.Parallel()
 	tc := newTestCert(t)

@@ -294,6 +294,16 @@ func TestDefaultReportsBadCertificateSettings(t *testing.T) {
 	assertNoSecrets(t, "error", err.Error(), "wrong-password")
 }
 
+func TestDefaultRejectsABadChainSetting(t *testing.T) {
+	f := newDefaultFixture(t, nil, nil)
+	setEnv(t, "AZURE_TENANT_ID", "t", "AZURE_CLIENT_ID", "c",
+		"AZURE_CLIENT_CERTIFICATE_PATH", writePFX(t, ""), "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "sure")
+	_, err := Default(t.Context(), f.opts)
+	if err == nil || !strings.Contains(err.Error(), `environment (client certificate): AZURE_CLIENT_SEND_CERTIFICATE_CHAIN="sure" is not a boolean`) {
+		t.Errorf("error = %v, want the bad setting named", err)
+	}
+}
+
 func TestDefaultProbeTimeout(t *testing.T) {
 	f := newDefaultFixture(t, nil, func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // a metadata address where nothing answers
