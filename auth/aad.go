@@ -46,22 +46,22 @@ func newEntraClient(tenantID, clientID string, o *Options) (*entraClient, error)
 // authorityHost returns the configured authority host, checked to be https (or plain http on
 // a loopback address when the options allow it).
 func authorityHost(o *Options) (string, error) {
-	host := o.AuthorityHost
+	host, from := o.AuthorityHost, "authority host"
 	if host == "" {
-		host = os.Getenv(envAuthorityHost)
+		host, from = os.Getenv(envAuthorityHost), envAuthorityHost
 	}
 	if host == "" {
 		return AuthorityPublic, nil
 	}
 	u, err := url.Parse(host)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("invalid authority host %q: want a URL such as %q", host, AuthorityPublic)
+		return "", fmt.Errorf("invalid %s %q: want a URL such as %q", from, host, AuthorityPublic)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && o.InsecureAllowLoopbackHTTP && isLoopback(u.Hostname()):
 	default:
-		return "", fmt.Errorf("authority host %q must use https", host)
+		return "", fmt.Errorf("%s %q must use https", from, host)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

@@ -202,16 +202,7 @@ func (c *Credential) cached(ctx context.Context, key cacheKey) (*oauth2.Token, e
 			f = &flight{done: make(chan struct{})}
 			c.inflight[key] = f
 			c.mu.Unlock()
-
-			f.tok, f.err = c.fetch(ctx, key, "")
-			f.abandoned = f.err != nil && ctx.Err() != nil
-			c.mu.Lock()
-			delete(c.inflight, key)
-			if f.err == nil {
-				c.tokens[key] = f.tok
-			}
-			c.mu.Unlock()
-			close(f.done)
+			c.refresh(ctx, key, f)
 			return f.tok, f.err
 		}
 		c.mu.Unlock()
@@ -229,6 +220,23 @@ func (c *Credential) cached(ctx context.Context, key cacheKey) (*oauth2.Token, e
 		}
 		return f.tok, f.err
 	}
+}
+
+// refresh runs the flight f for key and then releases its waiters, even if the source
+// panics.
+func (c *Credential) refresh(ctx context.Context, key cacheKey, f *flight) {
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, key)
+		if f.err == nil {
+			c.tokens[key] = f.tok
+		}
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.err = errors.New("the token request panicked") // replaced when fetch returns
+	f.tok, f.err = c.fetch(ctx, key, "")
+	f.abandoned = f.err != nil && ctx.Err() != nil
 }
 
 // fetch asks the source for a new token and checks that it can be cached.

@@ -206,6 +206,44 @@ func TestWaiterLeavesWhenItsContextEnds(t *testing.T) {
 	})
 }
 
+func TestWaitersAreReleasedWhenTheSourcePanics(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var calls atomic.Int32
+		src := sourceFunc(func(_ context.Context, r tokenRequest) (*oauth2.Token, error) {
+			if calls.Add(1) == 1 {
+				<-release
+				panic("broken signer")
+			}
+			return &oauth2.Token{AccessToken: "ok", Expiry: r.now.Add(time.Hour)}, nil
+		})
+		cred := newTestCredential(src, newFakeClock(), nil)
+
+		var recovered any
+		go func() {
+			defer func() { recovered = recover() }()
+			cred.Token()
+		}()
+		synctest.Wait()
+		var waiterErr error
+		go func() { _, waiterErr = cred.Token() }()
+		synctest.Wait()
+		close(release)
+		synctest.Wait()
+
+		if recovered != "broken signer" {
+			t.Errorf("the panicking caller recovered %v, want the panic", recovered)
+		}
+		if waiterErr == nil || !strings.Contains(waiterErr.Error(), "the token request panicked") {
+			t.Errorf("waiting caller: %v, want an error saying the request panicked", waiterErr)
+		}
+		if tok, err := cred.Token(); err != nil || tok.AccessToken != "ok" {
+			t.Errorf("Token() after the panic = %v, %v", tok, err)
+		}
+	})
+}
+
 func TestFailuresAreNotCached(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
@@ -356,7 +394,7 @@ func TestAuthorityHost(t *testing.T) {
 		{name: "trailing slash", o: Options{AuthorityHost: "https://login.example.com/"}, want: "https://login.example.com"},
 		{name: "path kept", o: Options{AuthorityHost: "https://adfs.example.com/adfs/"}, want: "https://adfs.example.com/adfs"},
 		{name: "http", o: Options{AuthorityHost: "http://login.example.com"}, wantErrs: `authority host "http://login.example.com" must use https`},
-		{name: "http from environment", env: "http://login.example.com", wantErrs: "must use https"},
+		{name: "http from environment", env: "http://login.example.com", wantErrs: `AZURE_AUTHORITY_HOST "http://login.example.com" must use https`},
 		{name: "http loopback without permission", o: Options{AuthorityHost: "http://127.0.0.1:8080"}, wantErrs: "must use https"},
 		{name: "http loopback", o: Options{AuthorityHost: "http://127.0.0.1:8080", InsecureAllowLoopbackHTTP: true}, want: "http://127.0.0.1:8080"},
 		{name: "http localhost", o: Options{AuthorityHost: "http://localhost:8080", InsecureAllowLoopbackHTTP: true}, want: "http://localhost:8080"},

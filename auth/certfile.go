@@ -22,6 +22,14 @@ import (
 // RSA PRIVATE KEY or EC PRIVATE KEY), in any order. PFX data is decrypted with password,
 // which PEM data does not use. The returned chain starts with the certificate of the key.
 func ParseCertificates(data []byte, password string) ([]*x509.Certificate, crypto.Signer, error) {
+	certs, key, err := parseCertificates(data, password)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: %w", err)
+	}
+	return certs, key, nil
+}
+
+func parseCertificates(data []byte, password string) ([]*x509.Certificate, crypto.Signer, error) {
 	var (
 		certs []*x509.Certificate
 		key   any
@@ -33,11 +41,11 @@ func ParseCertificates(data []byte, password string) ([]*x509.Certificate, crypt
 		certs, key, err = parsePFX(data, password)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("auth: %w", err)
+		return nil, nil, err
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
-		return nil, nil, fmt.Errorf("auth: unsupported private key type %T", key)
+		return nil, nil, fmt.Errorf("unsupported private key type %T", key)
 	}
 	for i, c := range certs {
 		if k, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && k.Equal(signer.Public()) {
@@ -45,7 +53,7 @@ func ParseCertificates(data []byte, password string) ([]*x509.Certificate, crypt
 			return append([]*x509.Certificate{leaf}, slices.Delete(certs, i, i+1)...), signer, nil
 		}
 	}
-	return nil, nil, errors.New("auth: no certificate matches the private key")
+	return nil, nil, errors.New("no certificate matches the private key")
 }
 
 func parsePFX(data []byte, password string) ([]*x509.Certificate, any, error) {

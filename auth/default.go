@@ -3,7 +3,6 @@ package auth
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -92,9 +91,8 @@ func Default(ctx context.Context, opts *DefaultOptions) (*Credential, error) {
 			log.InfoContext(ctx, "auth: default chain chose a credential", "credential", cred.String())
 			return cred, nil
 		}
-		// The step names the credential, so its own prefix would only repeat it.
-		var ce *credentialError
-		if errors.As(err, &ce) {
+		// The step names the credential, so the credential's own prefix would only repeat it.
+		if ce, ok := err.(*credentialError); ok {
 			err = ce.err
 		}
 		log.DebugContext(ctx, "auth: default chain step failed", "source", s.source, "error", err.Error())
@@ -136,7 +134,7 @@ func envCertificate(_ context.Context, o *DefaultOptions) (*Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", envClientCertificatePath, err)
 	}
-	certs, key, err := ParseCertificates(data, os.Getenv(envClientCertificatePassword))
+	certs, key, err := parseCertificates(data, os.Getenv(envClientCertificatePassword))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", envClientCertificatePath, path, err)
 	}
