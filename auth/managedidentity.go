@@ -141,27 +141,23 @@ func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oau
 	if r.claims != "" {
 		return nil, errors.New("managed identity endpoints cannot honour a claims challenge (continuous access evaluation)")
 	}
+	apiVersion, header, value := imdsAPIVersion, "Metadata", "true"
+	if s.appService {
+		apiVersion, header, value = appServiceAPIVersion, "X-IDENTITY-HEADER", s.secret
+	}
 	q := s.endpoint.Query()
+	q.Set("api-version", apiVersion)
 	q.Set("resource", strings.TrimSuffix(r.scope, "/.default"))
 	if s.idParam != "" {
 		q.Set(s.idParam, s.id)
 	}
 	u := *s.endpoint
-	if s.appService {
-		q.Set("api-version", appServiceAPIVersion)
-	} else {
-		q.Set("api-version", imdsAPIVersion)
-	}
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
-	if s.appService {
-		req.Header.Set("X-IDENTITY-HEADER", s.secret)
-	} else {
-		req.Header.Set("Metadata", "true")
-	}
+	req.Header.Set(header, value)
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return nil, err
