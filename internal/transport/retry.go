@@ -1,0 +1,281 @@
+package transport
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	mathrand "math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// RetryPolicy says how the pipeline retries a request.
+//
+// The wait before retry n (1-based) is BaseDelay·2^(n-1), capped at MaxDelay, with equal
+// jitter: a uniformly random duration between half of it and all of it. When the response
+// names a wait (x-ms-retry-after-ms, retry-after-ms, or Retry-After in seconds or as an
+// HTTP date), that wait is used instead, capped at MaxRetryAfter.
+type RetryPolicy struct {
+	MaxRetries    int           // retries after the first attempt; 0 means none
+	BaseDelay     time.Duration // first backoff step
+	MaxDelay      time.Duration // cap of the computed exponential backoff
+	MaxRetryAfter time.Duration // cap on a server-requested Retry-After
+}
+
+// DefaultRetryPolicy returns 3 retries with backoff from 800ms up to 60s, and at most
+// 120s for a server-requested wait: enough to ride out Key Vault's 10-second throttling
+// windows without hiding a service that is really down.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxRetries:    3,
+		BaseDelay:     800 * time.Millisecond,
+		MaxDelay:      60 * time.Second,
+		MaxRetryAfter: 120 * time.Second,
+	}
+}
+
+// Validate reports the first field of p that is out of range. The zero RetryPolicy is
+// valid and means no retries; with MaxRetries > 0 every delay must be positive and
+// MaxDelay at least BaseDelay.
+func (p RetryPolicy) Validate() error {
+	switch {
+	case p.MaxRetries < 0:
+		return fmt.Errorf("MaxRetries %d is negative", p.MaxRetries)
+	case p.BaseDelay < 0:
+		return fmt.Errorf("BaseDelay %v is negative", p.BaseDelay)
+	case p.MaxDelay < 0:
+		return fmt.Errorf("MaxDelay %v is negative", p.MaxDelay)
+	case p.MaxRetryAfter < 0:
+		return fmt.Errorf("MaxRetryAfter %v is negative", p.MaxRetryAfter)
+	case p.MaxRetries == 0:
+		return nil
+	case p.BaseDelay == 0:
+		return fmt.Errorf("BaseDelay is 0 but MaxRetries is %d; retries need a positive BaseDelay", p.MaxRetries)
+	case p.MaxDelay < p.BaseDelay:
+		return fmt.Errorf("MaxDelay %v is less than BaseDelay %v", p.MaxDelay, p.BaseDelay)
+	case p.MaxRetryAfter == 0:
+		return fmt.Errorf("MaxRetryAfter is 0 but MaxRetries is %d; retries need a positive MaxRetryAfter", p.MaxRetries)
+	}
+	return nil
+}
+
+// backoff returns the uncapped-by-jitter wait before retry n (1-based).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < n && d < p.MaxDelay; i++ {
+		if d > p.MaxDelay/2 {
+			return p.MaxDelay
+		}
+		d *= 2
+	}
+	return min(d, p.MaxDelay)
+}
+
+type createsStateKey struct{}
+
+// CreatesState marks a request context: the request creates state (create, import, merge,
+// restore, recover), so it is retried only on 408, 429, 503 and failures to connect, where
+// the service cannot have acted on it.
+func CreatesState(ctx context.Context) context.Context {
+	return context.WithValue(ctx, createsStateKey{}, true)
+}
+
+func createsState(ctx context.Context) bool {
+	v, _ := ctx.Value(createsStateKey{}).(bool)
+	return v
+}
+
+// attemptsKey carries a counter of the sends made for one logical request, which the
+// logging layer numbers its records with.
+type attemptsKey struct{}
+
+const clientRequestIDHeader = "x-ms-client-request-id"
+
+type retryTransport struct {
+	next      http.RoundTripper
+	policy    RetryPolicy
+	userAgent string
+	// jitter returns a uniformly random duration in [0, d].
+	jitter func(d time.Duration) time.Duration
+}
+
+func newRetryTransport(next http.RoundTripper, p RetryPolicy, userAgent string) *retryTransport {
+	return &retryTransport{
+		next:      next,
+		policy:    p,
+		userAgent: userAgent,
+		jitter:    func(d time.Duration) time.Duration { return mathrand.N(d + 1) },
+	}
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req, err := replayable(req)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.WithValue(req.Context(), attemptsKey{}, new(atomic.Int32))
+	base := req.WithContext(ctx)
+	base.Header = req.Header.Clone()
+	if base.Header == nil {
+		base.Header = http.Header{}
+	}
+	if t.userAgent != "" {
+		base.Header.Set("User-Agent", t.userAgent)
+	}
+	if base.Header.Get(clientRequestIDHeader) == "" {
+		base.Header.Set(clientRequestIDHeader, newRequestID())
+	}
+	creates := createsState(ctx)
+
+	for n := 1; ; n++ {
+		a, err := attempt(base)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.next.RoundTrip(a)
+		if err != nil && ctx.Err() != nil {
+			return nil, contextError(ctx, err)
+		}
+		if n > t.policy.MaxRetries || !retriable(resp, err, creates) {
+			return resp, err
+		}
+		wait := t.wait(n, resp)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return resp, err // the retry could not finish in time
+		}
+		discard(resp)
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, fmt.Errorf("transport: waiting to retry %s %s after attempt %d: %w", req.Method, req.URL.Path, n, ctx.Err())
+		}
+	}
+}
+
+func (t *retryTransport) CloseIdleConnections() { closeIdle(t.next) }
+
+// wait returns how long to wait before retry n.
+func (t *retryTransport) wait(n int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header, time.Now()); ok {
+			return min(d, t.policy.MaxRetryAfter)
+		}
+	}
+	d := t.policy.backoff(n)
+	return d/2 + t.jitter(d-d/2)
+}
+
+// retriable reports whether an attempt that ended with resp or err may be sent again.
+func retriable(resp *http.Response, err error, createsState bool) bool {
+	if err != nil {
+		if createsState {
+			return isDialError(err)
+		}
+		return !isPermanent(err)
+	}
+	switch resp.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return !createsState
+	}
+	return false
+}
+
+// isDialError reports whether err is a failure to connect, so the request never left.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial" && !isPermanent(err)
+}
+
+// isPermanent reports whether sending again cannot help: the context ended, the pipeline
+// refused the request, or TLS failed (a certificate problem stays a certificate problem).
+func isPermanent(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var (
+		hostErr      *HostError
+		challengeErr *ChallengeError
+		tokenErr     *TokenError
+		verifyErr    *tls.CertificateVerificationError
+		echErr       *tls.ECHRejectionError
+		recordErr    tls.RecordHeaderError
+		alertErr     tls.AlertError
+		authorityErr x509.UnknownAuthorityError
+		hostnameErr  x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+		rootsErr     x509.SystemRootsError
+		algErr       x509.InsecureAlgorithmError
+		extErr       x509.UnhandledCriticalExtension
+		constraint   x509.ConstraintViolationError
+		op           *net.OpError
+	)
+	switch {
+	case errors.As(err, &hostErr), errors.As(err, &challengeErr), errors.As(err, &tokenErr),
+		errors.As(err, &verifyErr), errors.As(err, &echErr), errors.As(err, &recordErr),
+		errors.As(err, &alertErr), errors.As(err, &authorityErr), errors.As(err, &hostnameErr),
+		errors.As(err, &invalidErr), errors.As(err, &rootsErr), errors.As(err, &algErr),
+		errors.As(err, &extErr), errors.As(err, &constraint):
+		return true
+	case errors.As(err, &op):
+		// crypto/tls reports TLS alerts, sent or received, as these operations.
+		return op.Op == "remote error" || op.Op == "local error"
+	}
+	return false
+}
+
+// contextError returns err, which ended an attempt after ctx was done, so that
+// errors.Is(err, ctx.Err()) holds.
+func contextError(ctx context.Context, err error) error {
+	if errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ctx.Err(), err)
+}
+
+// maxRetryAfterSeconds keeps a server's wait from overflowing time.Duration; it is capped
+// far lower by RetryPolicy.MaxRetryAfter anyway.
+const maxRetryAfterSeconds = 1 << 31
+
+// retryAfter returns the wait a response asks for: x-ms-retry-after-ms or retry-after-ms
+// in milliseconds, else Retry-After in seconds or as an HTTP date (a past date is no wait).
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	for _, name := range []string{"x-ms-retry-after-ms", "retry-after-ms"} {
+		if ms, err := strconv.ParseInt(strings.TrimSpace(h.Get(name)), 10, 64); err == nil && ms >= 0 {
+			return time.Duration(min(ms, maxRetryAfterSeconds*1000)) * time.Millisecond, true
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, maxRetryAfterSeconds)) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// newRequestID returns a random (version 4) UUID for x-ms-client-request-id.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
