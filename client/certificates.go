@@ -1,0 +1,226 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// GetCertificateOptions are the options of GetCertificate and
+// GetCertificateVersion. There are none yet; pass nil.
+type GetCertificateOptions struct{}
+
+// GetCertificate returns the latest version of the certificate name, with
+// its policy.
+//
+// Key Vault: GET /certificates/{name}/ (permission certificates/get).
+// Errors: [ErrNotFound] when there is no such certificate (also for a while
+// after a recovery), [ErrForbidden].
+func (c *Client) GetCertificate(ctx context.Context, name string, _ *GetCertificateOptions) (*Certificate, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	return c.getCertificate(ctx, name, "")
+}
+
+// GetCertificateVersion returns one version of the certificate name.
+//
+// Key Vault: GET /certificates/{name}/{version} (permission certificates/get).
+// Errors: [ErrNotFound] when there is no such certificate or version,
+// [ErrForbidden]; an empty or malformed version is refused before any
+// request.
+func (c *Client) GetCertificateVersion(ctx context.Context, name, version string, _ *GetCertificateOptions) (*Certificate, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(version, false); err != nil {
+		return nil, err
+	}
+	return c.getCertificate(ctx, name, version)
+}
+
+func (c *Client) getCertificate(ctx context.Context, name, version string) (*Certificate, error) {
+	var b gen.CertificateBundle
+	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/"+version, "", nil, &b, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return certificateFromBundle(&b), nil
+}
+
+// UpdateCertificatePropertiesOptions say what UpdateCertificateProperties
+// changes; nil fields stay as they are.
+type UpdateCertificatePropertiesOptions struct {
+	// Version is the version to update; empty means the latest.
+	Version string
+	// Enabled enables or disables the version.
+	Enabled *bool
+	// Tags replace the version's tags; an empty non-nil map removes them all.
+	Tags map[string]string
+}
+
+// UpdateCertificateProperties changes whether a version of the certificate
+// name is enabled and what tags it has, and returns the updated version.
+//
+// Key Vault: PATCH /certificates/{name}/{version} (permission certificates/update).
+// Errors: [ErrNotFound], [ErrForbidden].
+func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, opts *UpdateCertificatePropertiesOptions) (*Certificate, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &UpdateCertificatePropertiesOptions{}
+	}
+	if err := checkVersion(opts.Version, true); err != nil {
+		return nil, err
+	}
+	body := gen.CertificateUpdateParameters{Tags: mapPtr(opts.Tags)}
+	if opts.Enabled != nil {
+		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
+	}
+	var b gen.CertificateBundle
+	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/"+opts.Version, "", &body, &b, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return certificateFromBundle(&b), nil
+}
+
+// BackupCertificateOptions are the options of BackupCertificate. There are
+// none yet; pass nil.
+type BackupCertificateOptions struct{}
+
+// BackupCertificate returns a protected blob of all versions of the
+// certificate name, their keys and secrets, which RestoreCertificateBackup
+// accepts in a vault of the same subscription and geography.
+//
+// Key Vault: POST /certificates/{name}/backup (permission certificates/backup).
+// Errors: [ErrNotFound], [ErrForbidden].
+func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCertificateOptions) ([]byte, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	var r gen.BackupCertificateResult
+	if _, err := c.do(ctx, http.MethodPost, "/certificates/"+name+"/backup", "", nil, &r, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if r.Value == nil {
+		return nil, errMissing("backup", "value")
+	}
+	return *r.Value, nil
+}
+
+// RestoreCertificateBackupOptions are the options of
+// RestoreCertificateBackup. There are none yet; pass nil.
+type RestoreCertificateBackupOptions struct{}
+
+// RestoreCertificateBackup restores a certificate, with all its versions,
+// from a blob made by BackupCertificate, and returns its latest version.
+//
+// Key Vault: POST /certificates/restore (permission certificates/restore).
+// Errors: [ErrConflict] when a certificate of that name exists or is
+// deleted but recoverable (code "ObjectIsDeletedButRecoverable"; also for a
+// few seconds after a purge), [ErrForbidden], a [*ResponseError] with code
+// "BadParameter" for a blob the vault cannot restore.
+func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, _ *RestoreCertificateBackupOptions) (*Certificate, error) {
+	if len(backup) == 0 {
+		return nil, invalidArg("the certificate backup is empty")
+	}
+	body := gen.CertificateRestoreParameters{CertificateBundleBackup: backup}
+	var b gen.CertificateBundle
+	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/restore", "", &body, &b, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return certificateFromBundle(&b), nil
+}
+
+// ListCertificatesOptions are the options of ListCertificates and
+// NewListCertificatesPager.
+type ListCertificatesOptions struct {
+	// IncludePending also lists certificates whose first version is still
+	// being created.
+	IncludePending bool
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// ListCertificates ranges over the properties of the latest version of
+// every certificate in the vault. It yields one error and stops when a
+// page cannot be read.
+//
+// Key Vault: GET /certificates (permission certificates/list).
+// Errors: [ErrForbidden]; a MaxResults outside 1..25 or a continuation
+// token for another host is refused before any request.
+func (c *Client) ListCertificates(ctx context.Context, opts *ListCertificatesOptions) iter.Seq2[*CertificateProperties, error] {
+	return items(ctx, func() *Pager[CertificateProperties] { return c.NewListCertificatesPager(opts) })
+}
+
+// NewListCertificatesPager returns a [Pager] over the pages that
+// ListCertificates ranges over.
+func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[CertificateProperties] {
+	if opts == nil {
+		opts = &ListCertificatesOptions{}
+	}
+	return newPager(c, "/certificates", opts.MaxResults, opts.IncludePending, opts.ContinuationToken,
+		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
+			return convertItems(w.Value, propertiesFromItem), w.NextLink
+		})
+}
+
+// ListCertificateVersionsOptions are the options of ListCertificateVersions
+// and NewListCertificateVersionsPager.
+type ListCertificateVersionsOptions struct {
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// ListCertificateVersions ranges over the properties of every version of
+// the certificate name. It yields one error and stops when a page cannot
+// be read.
+//
+// Key Vault: GET /certificates/{name}/versions (permission certificates/list).
+// Errors: [ErrNotFound] (some vaults instead list nothing), [ErrForbidden].
+func (c *Client) ListCertificateVersions(ctx context.Context, name string, opts *ListCertificateVersionsOptions) iter.Seq2[*CertificateProperties, error] {
+	return items(ctx, func() *Pager[CertificateProperties] { return c.NewListCertificateVersionsPager(name, opts) })
+}
+
+// NewListCertificateVersionsPager returns a [Pager] over the pages that
+// ListCertificateVersions ranges over.
+func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertificateVersionsOptions) *Pager[CertificateProperties] {
+	if opts == nil {
+		opts = &ListCertificateVersionsOptions{}
+	}
+	p := newPager(c, "/certificates/"+name+"/versions", opts.MaxResults, false, opts.ContinuationToken,
+		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
+			return convertItems(w.Value, propertiesFromItem), w.NextLink
+		})
+	if err := checkName("certificate", name); err != nil {
+		p.err = err
+	}
+	return p
+}
+
+// convertItems converts a wire page's items.
+func convertItems[W, T any](ws *[]W, conv func(*W) T) []T {
+	if ws == nil {
+		return nil
+	}
+	out := make([]T, len(*ws))
+	for i := range *ws {
+		out[i] = conv(&(*ws)[i])
+	}
+	return out
+}
+
+func mapPtr(m map[string]string) *map[string]string {
+	if m == nil {
+		return nil
+	}
+	return &m
+}

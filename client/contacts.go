@@ -1,0 +1,60 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// ContactsOptions are the options of SetContacts, GetContacts and
+// DeleteContacts. There are none yet; pass nil.
+type ContactsOptions struct{}
+
+// SetContacts replaces the vault's certificate contacts, the people it
+// emails about certificate events, and returns the new list.
+//
+// Key Vault: PUT /certificates/contacts (permission certificates/managecontacts).
+// Errors: [ErrForbidden], a [*ResponseError] with code "BadParameter" for
+// an invalid contact.
+func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *ContactsOptions) ([]Contact, error) {
+	if len(contacts) == 0 {
+		return nil, invalidArg("no contacts to set; use DeleteContacts to remove them all")
+	}
+	for i, ct := range contacts {
+		if ct.Email == "" && ct.Name == "" && ct.Phone == "" {
+			return nil, invalidArg("contacts[%d] is empty", i)
+		}
+	}
+	return c.contactsRequest(ctx, http.MethodPut, contactsToWire(contacts))
+}
+
+// GetContacts returns the vault's certificate contacts.
+//
+// Key Vault: GET /certificates/contacts (permission certificates/managecontacts).
+// Errors: [ErrNotFound] (code "ContactsNotFound") when none are set,
+// [ErrForbidden].
+func (c *Client) GetContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
+	return c.contactsRequest(ctx, http.MethodGet, nil)
+}
+
+// DeleteContacts removes all the vault's certificate contacts and returns
+// them.
+//
+// Key Vault: DELETE /certificates/contacts (permission certificates/managecontacts).
+// Errors: [ErrNotFound] when none are set, [ErrForbidden].
+func (c *Client) DeleteContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
+	return c.contactsRequest(ctx, http.MethodDelete, nil)
+}
+
+func (c *Client) contactsRequest(ctx context.Context, method string, in *gen.Contacts) ([]Contact, error) {
+	var w gen.Contacts
+	var body any
+	if in != nil {
+		body = in
+	}
+	if _, err := c.do(ctx, method, "/certificates/contacts", "", body, &w, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return contactsFromWire(&w), nil
+}

@@ -1,0 +1,166 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// BeginDeleteCertificateOptions are the options of BeginDeleteCertificate.
+// There are none yet; pass nil.
+type BeginDeleteCertificateOptions struct{}
+
+// BeginDeleteCertificate deletes all versions of the certificate name and
+// returns a poller that ends once the deletion is complete, with the
+// deleted certificate as its result.
+//
+// In a vault with soft delete the certificate stays recoverable until its
+// scheduled purge date, and the service takes a while to finish: the
+// poller waits until GET /deletedcertificates/{name} finds it (a 403 there
+// counts as finished too, for callers without the get permission). In a
+// vault without soft delete the poller is done at once.
+//
+// Key Vault: DELETE /certificates/{name}, then GET /deletedcertificates/{name}
+// (permissions certificates/delete and certificates/get).
+// Errors: [ErrNotFound], [ErrForbidden].
+func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *BeginDeleteCertificateOptions) (*Poller[*DeletedCertificate], error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	var b gen.DeletedCertificateBundle
+	h, err := c.do(ctx, http.MethodDelete, "/certificates/"+name, "", nil, &b, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	deleted := deletedFromBundle(&b)
+	p := newPoller(c, func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
+		h, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, "", nil, nil, http.StatusOK)
+		switch {
+		case err == nil || isStatus(err, http.StatusForbidden):
+			p.finish(deleted, nil)
+		case !isStatus(err, http.StatusNotFound):
+			return nil, err
+		}
+		return h, nil
+	})
+	p.delay = c.pollDelay(h)
+	if deleted.RecoveryID == "" {
+		p.finish(deleted, nil)
+	}
+	return p, nil
+}
+
+// GetDeletedCertificateOptions are the options of GetDeletedCertificate.
+// There are none yet; pass nil.
+type GetDeletedCertificateOptions struct{}
+
+// GetDeletedCertificate returns the soft-deleted certificate name with its
+// deletion and purge dates.
+//
+// Key Vault: GET /deletedcertificates/{name} (permission certificates/get).
+// Errors: [ErrNotFound] when no deleted certificate has that name (also for
+// a while right after a deletion), [ErrForbidden].
+func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetDeletedCertificateOptions) (*DeletedCertificate, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	var b gen.DeletedCertificateBundle
+	if _, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, "", nil, &b, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return deletedFromBundle(&b), nil
+}
+
+// ListDeletedCertificatesOptions are the options of ListDeletedCertificates
+// and NewListDeletedCertificatesPager.
+type ListDeletedCertificatesOptions struct {
+	// IncludePending also lists certificates whose deletion is not yet
+	// complete.
+	IncludePending bool
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// ListDeletedCertificates ranges over the soft-deleted certificates. Only
+// the properties, recovery id and dates of each are filled in. It yields
+// one error and stops when a page cannot be read.
+//
+// Key Vault: GET /deletedcertificates (permission certificates/list).
+// Errors: [ErrForbidden].
+func (c *Client) ListDeletedCertificates(ctx context.Context, opts *ListDeletedCertificatesOptions) iter.Seq2[*DeletedCertificate, error] {
+	return items(ctx, func() *Pager[DeletedCertificate] { return c.NewListDeletedCertificatesPager(opts) })
+}
+
+// NewListDeletedCertificatesPager returns a [Pager] over the pages that
+// ListDeletedCertificates ranges over.
+func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOptions) *Pager[DeletedCertificate] {
+	if opts == nil {
+		opts = &ListDeletedCertificatesOptions{}
+	}
+	return newPager(c, "/deletedcertificates", opts.MaxResults, opts.IncludePending, opts.ContinuationToken,
+		func(w *gen.DeletedCertificateListResult) ([]DeletedCertificate, *string) {
+			return convertItems(w.Value, deletedFromItem), w.NextLink
+		})
+}
+
+// PurgeDeletedCertificateOptions are the options of PurgeDeletedCertificate.
+// There are none yet; pass nil.
+type PurgeDeletedCertificateOptions struct{}
+
+// PurgeDeletedCertificate permanently removes the soft-deleted certificate
+// name. It cannot be recovered afterwards.
+//
+// Key Vault: DELETE /deletedcertificates/{name} (permission certificates/purge).
+// Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] with
+// code "ObjectIsBeingDeleted" while the deletion is still in progress (wait
+// for the delete poller first), [ErrForbidden], also when the vault's
+// recovery level forbids purging.
+func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, _ *PurgeDeletedCertificateOptions) error {
+	if err := checkName("certificate", name); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, http.MethodDelete, "/deletedcertificates/"+name, "", nil, nil, http.StatusNoContent)
+	return err
+}
+
+// BeginRecoverDeletedCertificateOptions are the options of
+// BeginRecoverDeletedCertificate. There are none yet; pass nil.
+type BeginRecoverDeletedCertificateOptions struct{}
+
+// BeginRecoverDeletedCertificate restores the soft-deleted certificate name
+// and returns a poller that ends once the certificate can be read again
+// (GET /certificates/{name}/ answers 200, or 403 for callers without the
+// get permission), with the recovered latest version as its result.
+//
+// Key Vault: POST /deletedcertificates/{name}/recover, then GET
+// /certificates/{name}/ (permissions certificates/recover and certificates/get).
+// Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] while
+// its deletion is still in progress, [ErrForbidden].
+func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string, _ *BeginRecoverDeletedCertificateOptions) (*Poller[*Certificate], error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	var b gen.CertificateBundle
+	h, err := c.do(createsState(ctx), http.MethodPost, "/deletedcertificates/"+name+"/recover", "", nil, &b, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	recovered := certificateFromBundle(&b)
+	p := newPoller(c, func(ctx context.Context, p *Poller[*Certificate]) (http.Header, error) {
+		h, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/", "", nil, nil, http.StatusOK)
+		switch {
+		case err == nil || isStatus(err, http.StatusForbidden):
+			p.finish(recovered, nil)
+		case !isStatus(err, http.StatusNotFound):
+			return nil, err
+		}
+		return h, nil
+	})
+	p.delay = c.pollDelay(h)
+	return p, nil
+}

@@ -1,0 +1,145 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// CreateIssuerOptions are the options of CreateIssuer.
+type CreateIssuerOptions struct {
+	// AccountID and Password are the credentials of the account at the
+	// provider. The password is sent to the vault and never returned.
+	AccountID string
+	Password  string
+	// OrganizationID is the organization's identifier at the provider.
+	OrganizationID string
+	// Administrators are the organization's administrators.
+	Administrators []AdministratorContact
+	// Enabled sets whether the issuer can be used; nil means enabled.
+	Enabled *bool
+}
+
+// CreateIssuer creates or replaces the certificate issuer name for
+// provider, such as "DigiCert", and returns it.
+//
+// Key Vault: PUT /certificates/issuers/{name} (permission certificates/setissuers).
+// Errors: [ErrForbidden], a [*ResponseError] with code "BadParameter" for
+// an unknown provider.
+func (c *Client) CreateIssuer(ctx context.Context, name, provider string, opts *CreateIssuerOptions) (*Issuer, error) {
+	if err := checkName("issuer", name); err != nil {
+		return nil, err
+	}
+	if provider == "" {
+		return nil, invalidArg("the provider of issuer %s is empty", quote(name))
+	}
+	if opts == nil {
+		opts = &CreateIssuerOptions{}
+	}
+	body := gen.CertificateIssuerSetParameters{Provider: provider}
+	body.Credentials, body.OrganizationDetails, body.Attributes = issuerFields{
+		accountID: opts.AccountID, password: opts.Password, organizationID: opts.OrganizationID,
+		admins: opts.Administrators, enabled: opts.Enabled,
+	}.toWire()
+	return c.issuerRequest(ctx, http.MethodPut, name, &body)
+}
+
+// GetIssuer returns the certificate issuer name.
+//
+// Key Vault: GET /certificates/issuers/{name} (permission certificates/getissuers).
+// Errors: [ErrNotFound] (code "CertificateIssuerNotFound"), [ErrForbidden].
+func (c *Client) GetIssuer(ctx context.Context, name string, _ *GetIssuerOptions) (*Issuer, error) {
+	if err := checkName("issuer", name); err != nil {
+		return nil, err
+	}
+	return c.issuerRequest(ctx, http.MethodGet, name, nil)
+}
+
+// GetIssuerOptions are the options of GetIssuer. There are none yet; pass nil.
+type GetIssuerOptions struct{}
+
+// UpdateIssuerOptions say what UpdateIssuer changes; zero fields stay as
+// they are.
+type UpdateIssuerOptions struct {
+	Provider       string
+	AccountID      string
+	Password       string
+	OrganizationID string
+	// Administrators, when not nil, replace the organization's administrators.
+	Administrators []AdministratorContact
+	Enabled        *bool
+}
+
+// UpdateIssuer changes the certificate issuer name and returns it.
+//
+// Key Vault: PATCH /certificates/issuers/{name} (permission certificates/setissuers).
+// Errors: [ErrNotFound], [ErrForbidden].
+func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssuerOptions) (*Issuer, error) {
+	if err := checkName("issuer", name); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &UpdateIssuerOptions{}
+	}
+	body := gen.CertificateIssuerUpdateParameters{Provider: ptrIf(opts.Provider)}
+	body.Credentials, body.OrganizationDetails, body.Attributes = issuerFields{
+		accountID: opts.AccountID, password: opts.Password, organizationID: opts.OrganizationID,
+		admins: opts.Administrators, enabled: opts.Enabled,
+	}.toWire()
+	return c.issuerRequest(ctx, http.MethodPatch, name, &body)
+}
+
+// DeleteIssuerOptions are the options of DeleteIssuer. There are none yet;
+// pass nil.
+type DeleteIssuerOptions struct{}
+
+// DeleteIssuer deletes the certificate issuer name and returns it.
+//
+// Key Vault: DELETE /certificates/issuers/{name} (permission certificates/deleteissuers).
+// Errors: [ErrNotFound], [ErrForbidden].
+func (c *Client) DeleteIssuer(ctx context.Context, name string, _ *DeleteIssuerOptions) (*Issuer, error) {
+	if err := checkName("issuer", name); err != nil {
+		return nil, err
+	}
+	return c.issuerRequest(ctx, http.MethodDelete, name, nil)
+}
+
+func (c *Client) issuerRequest(ctx context.Context, method, name string, in any) (*Issuer, error) {
+	var w gen.IssuerBundle
+	if _, err := c.do(ctx, method, "/certificates/issuers/"+name, "", in, &w, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return issuerFromWire(&w), nil
+}
+
+// ListIssuersOptions are the options of ListIssuers and NewListIssuersPager.
+type ListIssuersOptions struct {
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// ListIssuers ranges over the vault's certificate issuers. It yields one
+// error and stops when a page cannot be read.
+//
+// Key Vault: GET /certificates/issuers (permission certificates/listissuers).
+// Errors: [ErrForbidden].
+func (c *Client) ListIssuers(ctx context.Context, opts *ListIssuersOptions) iter.Seq2[*IssuerProperties, error] {
+	return items(ctx, func() *Pager[IssuerProperties] { return c.NewListIssuersPager(opts) })
+}
+
+// NewListIssuersPager returns a [Pager] over the pages that ListIssuers
+// ranges over.
+func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[IssuerProperties] {
+	if opts == nil {
+		opts = &ListIssuersOptions{}
+	}
+	return newPager(c, "/certificates/issuers", opts.MaxResults, false, opts.ContinuationToken,
+		func(w *gen.CertificateIssuerListResult) ([]IssuerProperties, *string) {
+			return convertItems(w.Value, issuerPropertiesFromItem), w.NextLink
+		})
+}

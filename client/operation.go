@@ -1,0 +1,53 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// CertificateOperationOptions are the options of GetCertificateOperation,
+// CancelCertificateOperation and DeleteCertificateOperation. There are none
+// yet; pass nil.
+type CertificateOperationOptions struct{}
+
+// GetCertificateOperation returns the state of the pending create or
+// renewal operation of the certificate name.
+//
+// Key Vault: GET /certificates/{name}/pending (permission certificates/get).
+// Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
+func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+	return c.operationRequest(ctx, http.MethodGet, name, nil)
+}
+
+// CancelCertificateOperation asks the service to cancel the pending
+// operation of the certificate name and returns its state. Cancellation
+// takes effect later: the status stays "inProgress" with
+// CancellationRequested set until the issuer gives up.
+//
+// Key Vault: PATCH /certificates/{name}/pending (permission certificates/update).
+// Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
+func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+	return c.operationRequest(ctx, http.MethodPatch, name, &gen.CertificateOperationUpdateParameter{CancellationRequested: true})
+}
+
+// DeleteCertificateOperation deletes the operation of the certificate name,
+// stopping it, and returns its last state.
+//
+// Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
+// Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
+func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+	return c.operationRequest(ctx, http.MethodDelete, name, nil)
+}
+
+func (c *Client) operationRequest(ctx context.Context, method, name string, in any) (*CertificateOperation, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	var w gen.CertificateOperation
+	if _, err := c.do(ctx, method, "/certificates/"+name+"/pending", "", in, &w, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return operationFromWire(&w), nil
+}

@@ -1,0 +1,161 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Page is one page of a listing.
+type Page[T any] struct {
+	// Items are the page's items. A page may be empty and still not be the
+	// last one.
+	Items []T
+	// ContinuationToken resumes the listing after this page when passed as
+	// the ContinuationToken option of the same listing. It is empty on the
+	// last page.
+	ContinuationToken string
+}
+
+// Pager reads a listing one page at a time:
+//
+//	for pager.More() {
+//		page, err := pager.NextPage(ctx)
+//		if err != nil { ... }
+//		for _, item := range page.Items { ... }
+//	}
+//
+// A Pager refuses a next link that points anywhere but the vault (before
+// sending anything) and one that repeats, so a listing always ends. It is
+// not safe for concurrent use.
+type Pager[T any] struct {
+	c     *Client
+	next  string // URL of the next page; empty when done
+	err   error  // refused options, returned by the first NextPage
+	first bool   // next is the first page, built by the client
+	done  bool
+	seen  map[string]struct{}
+	fetch func(ctx context.Context, u string) ([]T, string, error)
+}
+
+var errNoMorePages = errors.New("kvcerts: the listing has no more pages")
+
+// newPager returns a pager over a listing at path whose wire pages have type
+// W; page extracts a wire page's items and next link.
+func newPager[W, T any](c *Client, path string, maxResults int, includePending bool, token string, page func(*W) ([]T, *string)) *Pager[T] {
+	p := &Pager[T]{c: c}
+	p.fetch = func(ctx context.Context, u string) ([]T, string, error) {
+		var w W
+		if _, err := c.doURL(ctx, http.MethodGet, u, nil, &w, http.StatusOK); err != nil {
+			return nil, "", err
+		}
+		items, next := page(&w)
+		return items, deref(next), nil
+	}
+	switch {
+	case maxResults < 0 || maxResults > 25:
+		p.err = invalidArg("MaxResults %d: must be between 1 and 25, or 0 for the service's default", maxResults)
+	case token != "":
+		p.next = token
+	default:
+		p.first = true
+		p.next = c.vaultURL + path + "?" + c.apiQuery
+		if maxResults > 0 {
+			p.next += "&maxresults=" + strconv.Itoa(maxResults)
+		}
+		if includePending {
+			p.next += "&includePending=true"
+		}
+	}
+	return p
+}
+
+// More reports whether NextPage has anything more to return: a page or
+// an error.
+func (p *Pager[T]) More() bool { return !p.done }
+
+// NextPage fetches the next page. After it returns an error, More reports
+// false.
+func (p *Pager[T]) NextPage(ctx context.Context) (*Page[T], error) {
+	if p.done {
+		return nil, errNoMorePages
+	}
+	page, err := p.nextPage(ctx)
+	if err != nil {
+		p.done = true
+		return nil, err
+	}
+	return page, nil
+}
+
+func (p *Pager[T]) nextPage(ctx context.Context) (*Page[T], error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	u := p.next
+	if !p.first {
+		var err error
+		if u, err = p.checkLink(u); err != nil {
+			return nil, err
+		}
+	}
+	p.first = false
+	items, next, err := p.fetch(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	p.next = next
+	p.done = next == ""
+	return &Page[T]{Items: items, ContinuationToken: next}, nil
+}
+
+// checkLink refuses a next link or continuation token that is not on the
+// vault's scheme and host or that was already followed, and returns it
+// with the client's api-version.
+func (p *Pager[T]) checkLink(link string) (string, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", invalidArg("next link %s: not a URL", quote(link))
+	}
+	if u.Scheme != p.c.scheme || normalizeHost(u.Scheme, u.Host) != p.c.host || u.User != nil {
+		return "", invalidArg("next link %s: not on the vault %s; refusing to follow it", quote(link), p.c.vaultURL)
+	}
+	if _, ok := p.seen[link]; ok {
+		return "", invalidArg("next link %s: repeats an earlier page; stopping the listing", quote(link))
+	}
+	if p.seen == nil {
+		p.seen = make(map[string]struct{})
+	}
+	p.seen[link] = struct{}{}
+	switch {
+	case u.RawQuery == "":
+		u.RawQuery = p.c.apiQuery
+	case !u.Query().Has("api-version"):
+		u.RawQuery = p.c.apiQuery + "&" + u.RawQuery
+	}
+	return u.String(), nil
+}
+
+// items ranges over the items of the pages of a new pager, yielding
+// pointers into each page. It stops after yielding an error. Each range
+// starts the listing afresh.
+func items[T any](ctx context.Context, newPager func() *Pager[T]) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		p := newPager()
+		for p.More() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range page.Items {
+				if !yield(&page.Items[i], nil) {
+					return
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// maxPollDelay caps the delay a Retry-After header can impose on a poller.
+const maxPollDelay = time.Minute
+
+var errNotDone = errors.New("kvcerts: the operation is still in progress")
+
+// Poller tracks a long-running operation: creating, deleting or recovering
+// a certificate. Call Wait to poll until the operation ends, or drive it
+// yourself with Poll, Done and Result. A Poller is not safe for concurrent
+// use.
+type Poller[T any] struct {
+	c *Client
+	// step sends one status request. It calls finish when the operation
+	// has ended and returns the response header, or an error when the
+	// request failed (the operation's state is then unknown, not ended).
+	step   func(ctx context.Context, p *Poller[T]) (http.Header, error)
+	delay  time.Duration // before the next status request
+	done   bool
+	result T
+	err    error
+}
+
+func newPoller[T any](c *Client, step func(context.Context, *Poller[T]) (http.Header, error)) *Poller[T] {
+	return &Poller[T]{c: c, step: step, delay: c.pollFrequency}
+}
+
+// finish ends the operation with a result or an error.
+func (p *Poller[T]) finish(result T, err error) {
+	p.done, p.result, p.err = true, result, err
+}
+
+// Poll sends one status request, unless the operation has already ended.
+// It returns an error only when the request itself failed; an operation
+// that failed ends the poller and its error is returned by Result.
+func (p *Poller[T]) Poll(ctx context.Context) error {
+	if p.done {
+		return nil
+	}
+	h, err := p.step(ctx, p)
+	if err != nil {
+		return err
+	}
+	p.delay = p.c.pollDelay(h)
+	return nil
+}
+
+// Done reports whether the operation has ended.
+func (p *Poller[T]) Done() bool { return p.done }
+
+// Result returns the operation's outcome once Done reports true, and an
+// error before.
+func (p *Poller[T]) Result() (T, error) {
+	if !p.done {
+		var zero T
+		return zero, errNotDone
+	}
+	return p.result, p.err
+}
+
+// Wait polls until the operation ends and returns its outcome. Between
+// requests it waits as long as the service's Retry-After header asks (up to
+// a minute) or else the client's poll frequency, plus up to 10% jitter. It
+// returns early with the context's error when ctx ends, and with the error
+// of a failed status request.
+func (p *Poller[T]) Wait(ctx context.Context) (T, error) {
+	for !p.done {
+		if err := sleep(ctx, jitter(p.delay)); err != nil {
+			var zero T
+			return zero, err
+		}
+		if err := p.Poll(ctx); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return p.result, p.err
+}
+
+// pollDelay returns how long to wait after a status response with header h.
+func (c *Client) pollDelay(h http.Header) time.Duration {
+	if d, ok := retryAfter(h); ok {
+		return min(d, maxPollDelay)
+	}
+	return c.pollFrequency
+}
+
+// retryAfter parses a Retry-After header in seconds or as an HTTP date.
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return time.Duration(min(n, int(maxPollDelay/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(time.Until(t), 0), maxPollDelay), true
+	}
+	return 0, false
+}
+
+// jitter adds up to 10% to d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d + rand.N(d/10+1)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

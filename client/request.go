@@ -1,0 +1,147 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// maxResponseBody bounds the bytes read from one response. Key Vault's
+// largest answers (backups, pages of 25 items) are far smaller.
+const maxResponseBody = 8 << 20
+
+var (
+	jsonMediaType = []string{"application/json"}
+
+	errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxResponseBody)
+)
+
+// do sends a request to path (already escaped; names and versions are
+// validated to need no escaping) with the api-version and the extra query,
+// and decodes the response into out when its status is ok. in, when not
+// nil, is sent as JSON. It returns the response's header.
+func (c *Client) do(ctx context.Context, method, path, query string, in, out any, ok int) (http.Header, error) {
+	u := c.vaultURL + path + "?" + c.apiQuery
+	if query != "" {
+		u += "&" + query
+	}
+	return c.doURL(ctx, method, u, in, out, ok)
+}
+
+// doURL is do for a full URL, which the caller has checked points at the vault.
+func (c *Client) doURL(ctx context.Context, method, rawURL string, in, out any, ok int) (http.Header, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("kvcerts: encoding the %s request: %w", method, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
+	if err != nil {
+		return nil, fmt.Errorf("kvcerts: %w", err)
+	}
+	req.Header["Accept"] = jsonMediaType
+	if body != nil {
+		req.Header["Content-Type"] = jsonMediaType
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("kvcerts: %w", err)
+	}
+	defer resp.Body.Close()
+
+	rb := getBodyBuffer()
+	defer putBodyBuffer(rb)
+	if err := rb.read(resp.Body); err != nil {
+		return nil, fmt.Errorf("kvcerts: %s %s: reading the response body (status %d): %w",
+			method, sanitizeURL(req.URL), resp.StatusCode, err)
+	}
+	if resp.StatusCode != ok {
+		return nil, newResponseError(req, resp, rb.buf.Bytes())
+	}
+	if out != nil {
+		if err := json.Unmarshal(rb.buf.Bytes(), out); err != nil {
+			return nil, fmt.Errorf("kvcerts: %s %s: malformed response body (status %d): %w",
+				method, sanitizeURL(req.URL), resp.StatusCode, err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// newResponseError describes a response with an unexpected status.
+func newResponseError(req *http.Request, resp *http.Response, body []byte) *ResponseError {
+	e := &ResponseError{
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("x-ms-request-id"),
+		Method:     req.Method,
+		URL:        sanitizeURL(req.URL),
+	}
+	var kv gen.KeyVaultError
+	if err := json.Unmarshal(body, &kv); err == nil && kv.Error != nil {
+		e.Code = deref(kv.Error.Code)
+		e.Message = deref(kv.Error.Message)
+		if kv.Error.InnerError != nil {
+			e.InnerCode = deref(kv.Error.InnerError.Code)
+		}
+	} else if len(bytes.TrimSpace(body)) > 0 {
+		e.Message = "the response body is not a Key Vault error document"
+	}
+	return e
+}
+
+// sanitizeURL returns u without query, fragment and user information.
+func sanitizeURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
+}
+
+// bodyBuffer reads response bodies, reusing its memory across requests.
+type bodyBuffer struct {
+	buf bytes.Buffer
+	lr  io.LimitedReader
+}
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bodyBuffer) }}
+
+func getBodyBuffer() *bodyBuffer { return bodyBuffers.Get().(*bodyBuffer) }
+
+func putBodyBuffer(b *bodyBuffer) {
+	if b.buf.Cap() > 1<<20 {
+		return // let unusually large buffers go
+	}
+	b.buf.Reset()
+	b.lr = io.LimitedReader{}
+	bodyBuffers.Put(b)
+}
+
+// read reads all of r, up to maxResponseBody bytes.
+func (b *bodyBuffer) read(r io.Reader) error {
+	b.lr = io.LimitedReader{R: r, N: maxResponseBody + 1}
+	if _, err := b.buf.ReadFrom(&b.lr); err != nil {
+		return err
+	}
+	if b.buf.Len() > maxResponseBody {
+		return errBodyTooLarge
+	}
+	return nil
+}
+
+// isStatus reports whether err is a *ResponseError with the given status.
+func isStatus(err error, status int) bool {
+	var re *ResponseError
+	return errors.As(err, &re) && re.StatusCode == status
+}
+
+// errMissing reports a successful response that lacks a required field.
+func errMissing(what, field string) error {
+	return fmt.Errorf("kvcerts: the %s response has no %q field", what, field)
+}
