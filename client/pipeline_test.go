@@ -1,0 +1,159 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// scopedSource is a ChallengeTokenSource that records what it was asked for.
+type scopedSource struct {
+	mu    sync.Mutex
+	asked []string
+}
+
+func (s *scopedSource) Token() (*oauth2.Token, error) {
+	return nil, errors.New("scopedSource needs a challenge")
+}
+
+func (s *scopedSource) ChallengeToken(_ context.Context, scope, tenant, claims string) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked = append(s.asked, scope+" "+tenant)
+	return &oauth2.Token{AccessToken: "secret-token-for-" + tenant, Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+func TestNewSendsTokenAndUserAgent(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /certificates/web/", func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Get("Authorization"); got != "Bearer static-token" {
+			t.Errorf("Authorization = %q", got)
+		}
+		if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "kvcerts/") || !strings.HasSuffix(ua, " myapp/1.0") {
+			t.Errorf("User-Agent = %q", ua)
+		}
+		reply(w, 200, bundleJSON)
+	})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New(testVault+"/", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "static-token"}),
+		WithTransport(&handlerTransport{h: mux}), WithUserAgent("myapp/1.0"), WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetCertificate(t.Context(), "web", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "/certificates/web/") {
+		t.Errorf("no log record of the request: %q", logs.String())
+	}
+	if strings.Contains(logs.String(), "static-token") {
+		t.Errorf("the token was logged: %q", logs.String())
+	}
+}
+
+func TestNewAnswersChallenge(t *testing.T) {
+	t.Parallel()
+	const challenge = `Bearer authorization="https://login.microsoftonline.com/tenant-1", resource="https://vault.azure.net"`
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /certificates/web/create", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("WWW-Authenticate", challenge)
+			reply(w, 401, `{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}`)
+			return
+		}
+		if got := r.Header.Get("Authorization"); got != "Bearer secret-token-for-tenant-1" {
+			t.Errorf("Authorization = %q", got)
+		}
+		checkJSONBody(t, r, `{"policy":{"issuer":{"name":"Unknown"}}}`)
+		reply(w, 202, `{"id":"https://myvault.vault.azure.net/certificates/web/pending","issuer":{"name":"Unknown"},"status":"inProgress"}`)
+	})
+	src := &scopedSource{}
+	c, err := New(testVault, src, WithTransport(&handlerTransport{h: mux}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.BeginCreateCertificate(t.Context(), "web", &CertificatePolicy{IssuerName: IssuerUnknown}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Done() {
+		t.Error("not done")
+	}
+	if len(src.asked) != 1 || src.asked[0] != "https://vault.azure.net/.default tenant-1" {
+		t.Errorf("token source asked for %q", src.asked)
+	}
+}
+
+func TestNewRefusesHostileChallenge(t *testing.T) {
+	t.Parallel()
+	var sawAuth bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			sawAuth = true
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/t", resource="https://evil.example"`)
+		reply(w, 401, `{"error":{"code":"Unauthorized","message":"no"}}`)
+	})
+	c, err := New(testVault, &scopedSource{}, WithTransport(&handlerTransport{h: mux}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetCertificate(t.Context(), "web", nil)
+	var ce *ChallengeError
+	if !errors.As(err, &ce) {
+		t.Errorf("err = %v, want a *ChallengeError", err)
+	}
+	if sawAuth {
+		t.Error("a token was sent to a server with a hostile challenge")
+	}
+}
+
+func TestNewRetriesThrottling(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var at []time.Duration
+		start := time.Now()
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /certificates/web/", func(w http.ResponseWriter, r *http.Request) {
+			if at = append(at, time.Since(start)); len(at) == 1 {
+				w.Header().Set("Retry-After", "3")
+				reply(w, 429, `{"error":{"code":"Throttled","message":"slow down"}}`)
+				return
+			}
+			reply(w, 200, bundleJSON)
+		})
+		c, err := New(testVault, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), WithTransport(&handlerTransport{h: mux}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetCertificate(t.Context(), "web", nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(at) != 2 || at[1]-at[0] != 3*time.Second {
+			t.Errorf("attempts at %v, want two 3s apart", at)
+		}
+	})
+}
+
+func TestNewLoopbackHTTP(t *testing.T) {
+	t.Parallel()
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})
+	if _, err := New("http://127.0.0.1:8080", ts, WithLoopbackHTTP()); err != nil {
+		t.Errorf("loopback http: %v", err)
+	}
+	if _, err := New("http://127.0.0.1:8080", ts); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("http without the option: err = %v", err)
+	}
+}
