@@ -1,0 +1,269 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func item(name string) string {
+	return fmt.Sprintf(`{"id":"https://myvault.vault.azure.net/certificates/%s","attributes":{"enabled":true},"x5t":"AQI"}`, name)
+}
+
+// pagedVault serves /certificates in pages keyed by $skiptoken; next maps
+// a page to the next link it returns ("" for null).
+func pagedVault(t *testing.T, mux *http.ServeMux, pages map[string][]string, next map[string]string) {
+	mux.HandleFunc("GET /certificates", func(w http.ResponseWriter, r *http.Request) {
+		checkAPIVersion(t, r)
+		tok := r.URL.Query().Get("$skiptoken")
+		items, ok := pages[tok]
+		if !ok {
+			reply(w, 500, `{"error":{"code":"InternalError","message":"page `+tok+` broke"}}`)
+			return
+		}
+		link := "null"
+		if n := next[tok]; n != "" {
+			link = `"` + n + `"`
+		}
+		reply(w, 200, `{"value":[`+strings.Join(items, ",")+`],"nextLink":`+link+`}`)
+	})
+}
+
+func names(t *testing.T, seq func(func(*CertificateProperties, error) bool)) ([]string, error) {
+	t.Helper()
+	var got []string
+	for p, err := range seq {
+		if err != nil {
+			return got, err
+		}
+		got = append(got, p.Name)
+	}
+	return got, nil
+}
+
+const nextBase = "https://myvault.vault.azure.net:443/certificates?api-version=2025-07-01&maxresults=2&$skiptoken="
+
+func TestListCertificatesPages(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	pages := map[string][]string{"": {item("a"), item("b")}, "p2": {}, "p3": {}, "p4": {item("c")}}
+	next := map[string]string{"": nextBase + "p2", "p2": nextBase + "p3", "p3": "HTTPS://MyVault.vault.azure.net/certificates?$skiptoken=p4"}
+	pagedVault(t, mux, pages, next)
+	got, err := names(t, c.ListCertificates(t.Context(), &ListCertificatesOptions{MaxResults: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
+		t.Errorf("items mismatch (-want +got):\n%s", diff)
+	}
+	if n := tr.calls.Load(); n != 4 {
+		t.Errorf("%d requests, want 4", n)
+	}
+}
+
+func TestListCertificatesFirstQuery(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("GET /certificates", func(w http.ResponseWriter, r *http.Request) {
+		if got, want := r.URL.RawQuery, "api-version=2025-07-01&maxresults=25&includePending=true"; got != want {
+			t.Errorf("query = %q, want %q", got, want)
+		}
+		reply(w, 200, `{"value":[],"nextLink":null}`)
+	})
+	for _, err := range c.ListCertificates(t.Context(), &ListCertificatesOptions{MaxResults: 25, IncludePending: true}) {
+		t.Fatal(err)
+	}
+}
+
+func TestPagerRefusesForeignNextLink(t *testing.T) {
+	t.Parallel()
+	for _, link := range []string{
+		"https://evil.example/certificates?$skiptoken=p2",
+		"https://myvault.vault.azure.net.evil.example/certificates?$skiptoken=p2",
+		"https://myvault.vault.azure.net:8443/certificates?$skiptoken=p2",
+		"http://myvault.vault.azure.net/certificates?$skiptoken=p2",
+		"https://user@myvault.vault.azure.net/certificates?$skiptoken=p2",
+		"/certificates?$skiptoken=p2",
+		"::not a url",
+	} {
+		c, mux, tr := setup(t)
+		pagedVault(t, mux, map[string][]string{"": {item("a")}, "p2": {item("b")}}, map[string]string{"": link})
+		got, err := names(t, c.ListCertificates(t.Context(), nil))
+		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "next link") {
+			t.Errorf("%s: err = %v", link, err)
+		}
+		if diff := cmp.Diff([]string{"a"}, got); diff != "" {
+			t.Errorf("%s: items mismatch (-want +got):\n%s", link, diff)
+		}
+		if n := tr.calls.Load(); n != 1 {
+			t.Errorf("%s: %d requests, want 1 (the link must be refused before sending)", link, n)
+		}
+	}
+}
+
+func TestPagerRepeatedNextLink(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	pagedVault(t, mux,
+		map[string][]string{"": {item("a")}, "p2": {item("b")}, "p3": {}},
+		map[string]string{"": nextBase + "p2", "p2": nextBase + "p3", "p3": nextBase + "p2"})
+	got, err := names(t, c.ListCertificates(t.Context(), nil))
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "repeats") {
+		t.Errorf("err = %v", err)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, got); diff != "" {
+		t.Errorf("items mismatch (-want +got):\n%s", diff)
+	}
+	if n := tr.calls.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestPagerMaxResults(t *testing.T) {
+	t.Parallel()
+	c := noRequests(t)
+	for _, n := range []int{-1, 26, 1000} {
+		_, err := names(t, c.ListCertificates(t.Context(), &ListCertificatesOptions{MaxResults: n}))
+		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), fmt.Sprint(n)) {
+			t.Errorf("MaxResults %d: err = %v", n, err)
+		}
+	}
+	for _, err := range c.ListIssuers(t.Context(), &ListIssuersOptions{MaxResults: 26}) {
+		if !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("issuers: err = %v", err)
+		}
+	}
+	for _, err := range c.ListDeletedCertificates(t.Context(), &ListDeletedCertificatesOptions{MaxResults: 26}) {
+		if !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("deleted: err = %v", err)
+		}
+	}
+}
+
+func TestPagerStopsAfterError(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	pagedVault(t, mux, map[string][]string{"": {item("a")}}, map[string]string{"": nextBase + "broken"})
+	var got []string
+	var errs []error
+	for p, err := range c.ListCertificates(t.Context(), nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue // the iterator must stop by itself
+		}
+		got = append(got, p.Name)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "page broke") {
+		t.Errorf("errors = %v", errs)
+	}
+	if diff := cmp.Diff([]string{"a"}, got); diff != "" {
+		t.Errorf("items mismatch (-want +got):\n%s", diff)
+	}
+	if n := tr.calls.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+func TestPagerBreakEarly(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	pagedVault(t, mux, map[string][]string{"": {item("a"), item("b")}, "p2": {item("c")}}, map[string]string{"": nextBase + "p2"})
+	for range c.ListCertificates(t.Context(), nil) {
+		break
+	}
+	if n := tr.calls.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestPagerContinuation(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	pagedVault(t, mux,
+		map[string][]string{"": {item("a")}, "p2": {item("b")}, "p3": {item("c")}},
+		map[string]string{"": nextBase + "p2", "p2": nextBase + "p3"})
+
+	pager := c.NewListCertificatesPager(nil)
+	if !pager.More() {
+		t.Fatal("a new pager has no pages")
+	}
+	page, err := pager.NextPage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Name != "a" || page.ContinuationToken != nextBase+"p2" {
+		t.Fatalf("first page = %+v", page)
+	}
+
+	// Later, perhaps in another process: resume from the token.
+	got, err := names(t, c.ListCertificates(t.Context(), &ListCertificatesOptions{ContinuationToken: page.ContinuationToken}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"b", "c"}, got); diff != "" {
+		t.Errorf("resumed items mismatch (-want +got):\n%s", diff)
+	}
+	if n := tr.calls.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+
+	// The first pager goes on independently and ends.
+	for pager.More() {
+		if _, err := pager.NextPage(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pager.NextPage(t.Context()); !errors.Is(err, errNoMorePages) {
+		t.Errorf("NextPage after the end: err = %v", err)
+	}
+}
+
+func TestPagerForeignContinuationToken(t *testing.T) {
+	t.Parallel()
+	c := noRequests(t)
+	_, err := names(t, c.ListCertificates(t.Context(), &ListCertificatesOptions{ContinuationToken: "https://evil.example/certificates"}))
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCheckLinkAddsAPIVersion(t *testing.T) {
+	t.Parallel()
+	c := noRequests(t)
+	p := &Pager[int]{c: c}
+	for in, want := range map[string]string{
+		"https://myvault.vault.azure.net/certificates":                       testVault + "/certificates?api-version=2025-07-01",
+		"https://myvault.vault.azure.net/certificates?$skiptoken=x":          testVault + "/certificates?api-version=2025-07-01&$skiptoken=x",
+		"https://myvault.vault.azure.net:443/certificates?api-version=7.4&a": "https://myvault.vault.azure.net:443/certificates?api-version=7.4&a",
+	} {
+		got, err := p.checkLink(in)
+		if err != nil || got != want {
+			t.Errorf("checkLink(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestListCertificateVersions(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("GET /certificates/web/versions", func(w http.ResponseWriter, r *http.Request) {
+		if got := r.URL.Query().Get("maxresults"); got != "3" {
+			t.Errorf("maxresults = %q", got)
+		}
+		reply(w, 200, `{"value":[{"id":"https://myvault.vault.azure.net/certificates/web/`+testVersion+`"}],"nextLink":null}`)
+	})
+	var got []string
+	for p, err := range c.ListCertificateVersions(t.Context(), "web", &ListCertificateVersionsOptions{MaxResults: 3}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Version)
+	}
+	if diff := cmp.Diff([]string{testVersion}, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}

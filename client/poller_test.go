@@ -1,0 +1,369 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// clock records when requests arrive, in a synctest bubble's fake time.
+type clock struct {
+	mu    sync.Mutex
+	start time.Time
+	at    []time.Duration
+}
+
+func newClock() *clock { return &clock{start: time.Now()} }
+
+func (c *clock) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = append(c.at, time.Since(c.start))
+}
+
+func (c *clock) times() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.at...)
+}
+
+// within reports whether d is in [lo, lo+lo/10], the range jitter allows.
+func within(d, lo time.Duration) bool { return d >= lo && d <= lo+lo/10+1 }
+
+const opInProgress = `{"id":"https://myvault.vault.azure.net/certificates/web/pending","issuer":{"name":"Self"},"csr":"MIIBAg==","status":"inProgress","status_details":"Pending"}`
+
+func opWith(status, extra string) string {
+	return `{"id":"https://myvault.vault.azure.net/certificates/web/pending","issuer":{"name":"Self"},"status":"` + status + `"` + extra + `}`
+}
+
+func TestCreatePollerCompletes(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t)
+		clk := newClock()
+		mux.HandleFunc("POST /certificates/web/create", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			checkJSONBody(t, r, `{"policy":{"issuer":{"name":"Self"},"x509_props":{"subject":"CN=web"}},"tags":{"a":"b"},"attributes":{"enabled":true},"preserveCertOrder":true}`)
+			w.Header().Set("Location", testVault+"/certificates/web/pending?api-version=2025-07-01&request_id=1")
+			w.Header().Set("Retry-After", "10")
+			reply(w, 202, opInProgress)
+		})
+		polls := 0
+		mux.HandleFunc("GET /certificates/web/pending", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			polls++
+			if polls == 1 {
+				w.Header().Set("Retry-After", "5")
+				reply(w, 200, opInProgress)
+				return
+			}
+			reply(w, 200, opWith("Completed", `,"target":"https://myvault.vault.azure.net/certificates/web/`+testVersion+`"`))
+		})
+		mux.HandleFunc("GET /certificates/web/"+testVersion, func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			reply(w, 200, bundleJSON)
+		})
+
+		p, err := c.BeginCreateCertificate(t.Context(), "web", &CertificatePolicy{IssuerName: IssuerSelf, Subject: "CN=web"},
+			&BeginCreateCertificateOptions{Tags: map[string]string{"a": "b"}, Enabled: ptr(true), PreserveCertOrder: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Done() {
+			t.Fatal("done right after Begin")
+		}
+		if _, err := p.Result(); !errors.Is(err, errNotDone) {
+			t.Errorf("Result before done: err = %v", err)
+		}
+		res, err := p.Wait(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantCertificate(), res.Certificate); diff != "" {
+			t.Errorf("certificate mismatch (-want +got):\n%s", diff)
+		}
+		if res.Operation.Status != OperationStatusCompleted {
+			t.Errorf("operation status = %q", res.Operation.Status)
+		}
+		at := clk.times()
+		if len(at) != 4 {
+			t.Fatalf("requests at %v, want 4", at)
+		}
+		if d := at[1] - at[0]; !within(d, 10*time.Second) {
+			t.Errorf("first poll %v after create, want Retry-After 10s plus jitter", d)
+		}
+		if d := at[2] - at[1]; !within(d, 5*time.Second) {
+			t.Errorf("second poll %v after the first, want Retry-After 5s plus jitter", d)
+		}
+		if at[3] != at[2] {
+			t.Errorf("certificate fetched %v after completion, want at once", at[3]-at[2])
+		}
+		if again, err := p.Result(); err != nil || again != res {
+			t.Errorf("Result after Wait = %v, %v", again, err)
+		}
+	})
+}
+
+func TestCreatePollerDefaultFrequency(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t, WithPollFrequency(3*time.Second))
+		clk := newClock()
+		handle(t, mux, "POST /certificates/web/create", "", 202, opInProgress)
+		polls := 0
+		mux.HandleFunc("GET /certificates/web/pending", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			if polls++; polls < 4 {
+				reply(w, 200, opInProgress)
+				return
+			}
+			reply(w, 200, opWith("completed", ""))
+		})
+		handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON)
+		p, err := c.BeginCreateCertificate(t.Context(), "web", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		at := clk.times()
+		if !within(at[0], 3*time.Second) {
+			t.Errorf("first poll after %v", at[0])
+		}
+		jittered := at[0] != 3*time.Second
+		for i := 1; i < len(at); i++ {
+			d := at[i] - at[i-1]
+			if !within(d, 3*time.Second) {
+				t.Errorf("poll %d came %v after the previous one", i, d)
+			}
+			jittered = jittered || d != 3*time.Second
+		}
+		if !jittered {
+			t.Errorf("no jitter in %v", at)
+		}
+	})
+}
+
+func TestCreatePollerUnknownIssuer(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	handle(t, mux, "POST /certificates/web/create", "", 202,
+		`{"id":"https://myvault.vault.azure.net/certificates/web/pending","issuer":{"name":"unknown"},"csr":"MIIBAg==","status":"inProgress",`+
+			`"status_details":"Pending certificate created. Please Perform Merge to complete the request."}`)
+	p, err := c.BeginCreateCertificate(t.Context(), "web", &CertificatePolicy{IssuerName: IssuerUnknown, Subject: "CN=web"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Done() {
+		t.Fatal("not done after Begin with issuer Unknown")
+	}
+	res, err := p.Wait(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Certificate != nil || res.Operation == nil || !cmp.Equal(res.Operation.CSR, []byte{0x30, 0x82, 0x01, 0x02}) {
+		t.Errorf("result = %+v", res)
+	}
+	if err := p.Poll(t.Context()); err != nil || tr.calls.Load() != 1 {
+		t.Errorf("Poll after done: %v, %d requests", err, tr.calls.Load())
+	}
+}
+
+func TestCreatePollerFailedAndCancelled(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		final    string
+		sentinel error
+		wantCode string
+	}{
+		{opWith("failed", `,"error":{"code":"CertificateAuthorityError","message":"the CA refused"}`), ErrOperationFailed, "CertificateAuthorityError"},
+		{opWith("Cancelled", `,"cancellation_requested":true`), ErrOperationCancelled, ""},
+	}
+	for _, tt := range tests {
+		synctest.Test(t, func(t *testing.T) {
+			c, mux, _ := setup(t)
+			handle(t, mux, "POST /certificates/web/create", "", 202, opInProgress)
+			handle(t, mux, "GET /certificates/web/pending", "", 200, tt.final)
+			p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := p.Wait(t.Context())
+			var oe *OperationError
+			if res != nil || !errors.Is(err, tt.sentinel) || !errors.As(err, &oe) || oe.Name != "web" {
+				t.Fatalf("Wait = %v, %v", res, err)
+			}
+			var se *ServiceError
+			if tt.wantCode != "" && (!errors.As(err, &se) || se.Code != tt.wantCode) {
+				t.Errorf("service error = %v", se)
+			}
+			if _, err2 := p.Result(); err2 != err {
+				t.Errorf("Result = %v, want %v", err2, err)
+			}
+		})
+	}
+}
+
+func TestCreatePollerFailsAtBegin(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	handle(t, mux, "POST /certificates/web/create", "", 202, opWith("failed", `,"error":{"code":"BadCSR","message":"x"}`))
+	p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Result(); !p.Done() || !errors.Is(err, ErrOperationFailed) {
+		t.Errorf("Done = %v, Result err = %v", p.Done(), err)
+	}
+}
+
+func TestCreateConflict(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	handle(t, mux, "POST /certificates/web/create", "", 409, `{"error":{"code":"Conflict","message":"pending"}}`)
+	if _, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil); !errors.Is(err, ErrConflict) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestResumeCreateCertificate(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t)
+		clk := newClock()
+		mux.HandleFunc("GET /certificates/web/pending", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			reply(w, 200, opWith("completed", `,"target":"https://myvault.vault.azure.net/certificates/web"`))
+		})
+		handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON)
+		p, err := c.ResumeCreateCertificate("web", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Wait(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Certificate.Properties.Name != "web" {
+			t.Errorf("result = %+v", res)
+		}
+		if at := clk.times(); len(at) != 1 || at[0] != 0 {
+			t.Errorf("polls at %v, want one at once", at)
+		}
+	})
+}
+
+func TestResumeCreateCertificateNotFound(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	handle(t, mux, "GET /certificates/web/pending", "", 404, `{"error":{"code":"CertificateNotFound","message":"no operation"}}`)
+	p, err := c.ResumeCreateCertificate("web", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Poll(t.Context()); !errors.Is(err, ErrNotFound) || p.Done() {
+		t.Errorf("Poll = %v, Done = %v", err, p.Done())
+	}
+}
+
+func TestPollerWaitStopsWithContext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, tr := setup(t)
+		mux.HandleFunc("POST /certificates/web/create", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			reply(w, 202, opInProgress)
+		})
+		p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err = p.Wait(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Wait = %v", err)
+		}
+		if d := time.Since(start); d != 5*time.Second {
+			t.Errorf("Wait returned after %v, want 5s", d)
+		}
+		if n := tr.calls.Load(); n != 1 {
+			t.Errorf("%d requests, want only the create", n)
+		}
+	})
+}
+
+func TestPollerWaitReturnsRequestError(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t)
+		handle(t, mux, "POST /certificates/web/create", "", 202, opInProgress)
+		handle(t, mux, "GET /certificates/web/pending", "", 500, `{"error":{"code":"InternalError","message":"oops"}}`)
+		p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(t.Context()); !strings.Contains(err.Error(), "oops") || p.Done() {
+			t.Errorf("Wait = %v, Done = %v", err, p.Done())
+		}
+	})
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		future := time.Now().Add(42 * time.Second).UTC().Format(http.TimeFormat)
+		tests := []struct {
+			v    string
+			want time.Duration
+			ok   bool
+		}{
+			{"", 0, false},
+			{"7", 7 * time.Second, true},
+			{"0", 0, true},
+			{"-3", 0, false},
+			{"86400", maxPollDelay, true},
+			{"soon", 0, false},
+			{future, 42 * time.Second, true},
+			{"Sat, 01 Jan 1994 15:04:05 GMT", 0, true},
+			{"Fri, 01 Jan 2100 00:00:00 GMT", maxPollDelay, true},
+		}
+		for _, tt := range tests {
+			h := http.Header{}
+			if tt.v != "" {
+				h.Set("Retry-After", tt.v)
+			}
+			got, ok := retryAfter(h)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.v, got, ok, tt.want, tt.ok)
+			}
+		}
+	})
+}
+
+func TestJitter(t *testing.T) {
+	t.Parallel()
+	if jitter(0) != 0 || jitter(-time.Second) != 0 {
+		t.Error("jitter of a non-positive delay is not 0")
+	}
+	seen := map[time.Duration]bool{}
+	for range 100 {
+		d := jitter(time.Second)
+		if !within(d, time.Second) {
+			t.Fatalf("jitter(1s) = %v", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 2 {
+		t.Error("jitter never varies")
+	}
+}
