@@ -46,6 +46,9 @@ func (c *Client) CreateIssuer(ctx context.Context, name, provider string, opts *
 	return c.issuerRequest(ctx, http.MethodPut, name, &body)
 }
 
+// GetIssuerOptions are the options of GetIssuer. There are none yet; pass nil.
+type GetIssuerOptions struct{}
+
 // GetIssuer returns the certificate issuer name.
 //
 // Key Vault: GET /certificates/issuers/{name} (permission certificates/getissuers).
@@ -56,9 +59,6 @@ func (c *Client) GetIssuer(ctx context.Context, name string, _ *GetIssuerOptions
 	}
 	return c.issuerRequest(ctx, http.MethodGet, name, nil)
 }
-
-// GetIssuerOptions are the options of GetIssuer. There are none yet; pass nil.
-type GetIssuerOptions struct{}
 
 // UpdateIssuerOptions say what UpdateIssuer changes; zero fields stay as
 // they are.
