@@ -81,8 +81,12 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *authTransport) checkDestination(req *http.Request) error {
 	u := req.URL
 	scheme := strings.ToLower(u.Scheme)
-	if (scheme != "https" && (scheme != "http" || !t.allowHTTP)) || !t.vault.matches(scheme, u.Host) {
-		return &HostError{Scheme: u.Scheme, Host: u.Host, VaultHost: t.vault.String()}
+	host := u.Host
+	if req.Host != "" && !t.vault.matches(scheme, req.Host) {
+		host = req.Host // the Host header names another server
+	}
+	if (scheme != "https" && (scheme != "http" || !t.allowHTTP)) || !t.vault.matches(scheme, host) {
+		return &HostError{Scheme: u.Scheme, Host: host, VaultHost: t.vault.String()}
 	}
 	return nil
 }

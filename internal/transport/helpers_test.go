@@ -179,18 +179,20 @@ func newPipeline(t *testing.T, v *testVault, ts oauth2.TokenSource, p RetryPolic
 	return rt
 }
 
-func vaultURL(path string) string { return "https://" + testVaultHost + path + "?api-version=2025-07-01" }
+func vaultURL(path string) string {
+	return "https://" + testVaultHost + path + "?api-version=2025-07-01"
+}
 
-// do sends a request through rt and returns the response body with its status.
+// do sends a request through rt and returns the response's status and body. It is safe
+// to call from any goroutine.
 func do(t *testing.T, rt http.RoundTripper, method, url, body string) (int, string, error) {
-	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(t.Context(), method, url, r)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
@@ -198,8 +200,5 @@ func do(t *testing.T, rt http.RoundTripper, method, url, body string) (int, stri
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b), nil
+	return resp.StatusCode, string(b), err
 }
