@@ -101,8 +101,8 @@ func (t *authTransport) roundTripChallenge(req *http.Request) (*http.Response, e
 		resp *http.Response
 		used *oauth2.Token
 	)
+	defer release()
 	if current == nil {
-		defer release()
 		if resp, err = t.sendBare(req); err != nil {
 			return nil, err
 		}
@@ -130,50 +130,43 @@ func (t *authTransport) roundTripChallenge(req *http.Request) (*http.Response, e
 		return resp, nil // nothing to answer: the caller sees the 401
 	}
 	next, claims, ok, err := t.accept(current, c, err)
-	if release != nil {
-		release()
-	}
-	if err != nil {
-		discard(resp)
-		return nil, err
-	}
-	if !ok {
+	release()
+	if err == nil && !ok {
 		return resp, nil
+	}
+	discard(resp)
+	if err != nil {
+		return nil, err
 	}
 	tok, err := t.token(ctx, next, used, claims)
 	if err != nil {
-		discard(resp)
 		return nil, err
 	}
-	discard(resp)
 	return t.send(req, tok) // replayed once: a second 401 is returned as is
 }
 
-// grantOrDiscover returns the accepted grant, or, when there is none yet, makes the caller
-// the one discoverer and returns the function that ends its discovery (safe to call more
-// than once). Other callers wait meanwhile.
-func (t *authTransport) grantOrDiscover(ctx context.Context) (*grant, func(), error) {
+// grantOrDiscover returns the accepted grant, or, when there is none yet, nil: the caller
+// is then the one discoverer and others wait until it calls release. release may be
+// called more than once, and does nothing for a caller that got a grant.
+func (t *authTransport) grantOrDiscover(ctx context.Context) (g *grant, release func(), err error) {
 	for {
 		t.mu.Lock()
 		if t.accepted != nil {
-			g := *t.accepted
+			accepted := *t.accepted
 			t.mu.Unlock()
-			return &g, nil, nil
+			return &accepted, func() {}, nil
 		}
 		wait := t.discovery
 		if wait == nil {
 			done := make(chan struct{})
 			t.discovery = done
 			t.mu.Unlock()
-			var once sync.Once
-			return nil, func() {
-				once.Do(func() {
-					t.mu.Lock()
-					t.discovery = nil
-					t.mu.Unlock()
-					close(done)
-				})
-			}, nil
+			return nil, sync.OnceFunc(func() {
+				t.mu.Lock()
+				t.discovery = nil
+				t.mu.Unlock()
+				close(done)
+			}), nil
 		}
 		t.mu.Unlock()
 		select {
