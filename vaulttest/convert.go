@@ -1,0 +1,150 @@
+package vaulttest
+
+import (
+	"maps"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// The functions here turn stored state into the service's JSON shapes.
+// Callers hold v.mu; the results share nothing mutable with the state.
+
+func (v *vault) attributes(ver *version) *gen.CertificateAttributes {
+	level := v.recoveryLevel()
+	return &gen.CertificateAttributes{
+		Enabled:         ptr(ver.enabled),
+		NotBefore:       gen.NewUnixTime(ver.notBefore),
+		Expires:         gen.NewUnixTime(ver.notAfter),
+		Created:         gen.NewUnixTime(ver.created),
+		Updated:         gen.NewUnixTime(ver.updated),
+		RecoveryLevel:   &level,
+		RecoverableDays: v.recoverableDays(),
+	}
+}
+
+// pendingAttributes describe a certificate whose only version is still
+// being created.
+func (v *vault) pendingAttributes(c *certificate) *gen.CertificateAttributes {
+	level := v.recoveryLevel()
+	created := c.policy.created
+	if c.op != nil {
+		created = c.op.created
+	}
+	return &gen.CertificateAttributes{
+		Enabled:         ptr(false),
+		Created:         gen.NewUnixTime(created),
+		Updated:         gen.NewUnixTime(created),
+		RecoveryLevel:   &level,
+		RecoverableDays: v.recoverableDays(),
+	}
+}
+
+func tagsOf(t map[string]string) *map[string]string {
+	if t == nil {
+		return nil
+	}
+	return ptr(maps.Clone(t))
+}
+
+func (v *vault) bundle(c *certificate, ver *version) *gen.CertificateBundle {
+	if ver == nil {
+		return &gen.CertificateBundle{
+			ID:         ptr(v.urls.certificate(c.name)),
+			Attributes: v.pendingAttributes(c),
+			Policy:     c.policy.wire(v.urls.policy(c.name)),
+		}
+	}
+	b := &gen.CertificateBundle{
+		ID:             ptr(v.urls.version(c.name, ver.id)),
+		Kid:            ptr(v.urls.key(c.name, ver.id)),
+		Sid:            ptr(v.urls.secret(c.name, ver.id)),
+		X509Thumbprint: ptr(gen.Base64URL(ver.x5t[:])),
+		Cer:            ptr(ver.chain[ver.leaf]),
+		Attributes:     v.attributes(ver),
+		Policy:         c.policy.wire(v.urls.policy(c.name)),
+		Tags:           tagsOf(ver.tags),
+	}
+	if ver.preserveOrder {
+		b.PreserveCertOrder = ptr(true)
+	}
+	return b
+}
+
+func (v *vault) item(c *certificate, ver *version, id string) gen.CertificateItem {
+	if ver == nil {
+		a := v.pendingAttributes(c)
+		a.RecoveryLevel, a.RecoverableDays = nil, nil
+		return gen.CertificateItem{ID: ptr(id), Attributes: a}
+	}
+	a := v.attributes(ver)
+	a.RecoveryLevel, a.RecoverableDays = nil, nil
+	return gen.CertificateItem{
+		ID:             ptr(id),
+		X509Thumbprint: ptr(gen.Base64URL(ver.x5t[:])),
+		Attributes:     a,
+		Tags:           tagsOf(ver.tags),
+	}
+}
+
+func (v *vault) deletedBundle(d *deletedCertificate) *gen.DeletedCertificateBundle {
+	b := v.bundle(d.cert, d.cert.latest())
+	return &gen.DeletedCertificateBundle{
+		ID:                 b.ID,
+		Kid:                b.Kid,
+		Sid:                b.Sid,
+		X509Thumbprint:     b.X509Thumbprint,
+		Cer:                b.Cer,
+		Attributes:         b.Attributes,
+		Policy:             b.Policy,
+		Tags:               b.Tags,
+		PreserveCertOrder:  b.PreserveCertOrder,
+		RecoveryID:         ptr(v.urls.deleted(d.cert.name)),
+		DeletedDate:        gen.NewUnixTime(d.deletedAt),
+		ScheduledPurgeDate: gen.NewUnixTime(d.purgeAt),
+	}
+}
+
+func (v *vault) deletedItem(d *deletedCertificate) gen.DeletedCertificateItem {
+	c := d.cert
+	var it gen.CertificateItem
+	if ver := c.latest(); ver != nil {
+		it = v.item(c, ver, v.urls.certificate(c.name))
+		it.Attributes = v.attributes(ver)
+	} else {
+		it = gen.CertificateItem{ID: ptr(v.urls.certificate(c.name)), Attributes: v.pendingAttributes(c)}
+	}
+	return gen.DeletedCertificateItem{
+		ID:                 it.ID,
+		X509Thumbprint:     it.X509Thumbprint,
+		Attributes:         it.Attributes,
+		Tags:               it.Tags,
+		RecoveryID:         ptr(v.urls.deleted(c.name)),
+		DeletedDate:        gen.NewUnixTime(d.deletedAt),
+		ScheduledPurgeDate: gen.NewUnixTime(d.purgeAt),
+	}
+}
+
+func (v *vault) operationWire(c *certificate) *gen.CertificateOperation {
+	op := c.op
+	w := &gen.CertificateOperation{
+		ID:                    ptr(v.urls.pending(c.name)),
+		IssuerParameters:      &gen.IssuerParameters{Name: ptr(op.policy.issuerName), CertificateType: op.policy.certType, CertificateTransparency: op.policy.certTransparency},
+		Csr:                   ptr(op.csr),
+		CancellationRequested: ptr(op.cancel),
+		Status:                ptr(op.status),
+		RequestID:             ptr(op.requestID),
+	}
+	if op.statusDetails != "" {
+		w.StatusDetails = ptr(op.statusDetails)
+	}
+	if op.preserveOrder {
+		w.PreserveCertOrder = ptr(true)
+	}
+	if op.status == statusCompleted {
+		w.Target = ptr(v.urls.certificate(c.name))
+	}
+	if op.err != nil {
+		w.Error = op.err.wire().Error
+	}
+	return w
+}

@@ -1,0 +1,152 @@
+package vaulttest
+
+import (
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// deleteCertificate answers DELETE /certificates/{name} with the deleted
+// certificate. With soft delete it stays recoverable for the vault's
+// recoverable days; it shows in the deleted views only after Delays.Delete.
+// A pending operation is dropped with it.
+func (v *vault) deleteCertificate(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkName("certificate", name); err != nil {
+		return 0, nil, err
+	}
+	key := nameKey(name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	cert := v.live(key, c.now)
+	if cert == nil {
+		return 0, nil, certificateNotFound(name)
+	}
+	v.dropLive(key)
+	cert.op = nil
+	if v.cfg.noSoftDelete {
+		b := v.bundle(cert, cert.latest())
+		return http.StatusOK, &gen.DeletedCertificateBundle{
+			ID: b.ID, Kid: b.Kid, Sid: b.Sid, X509Thumbprint: b.X509Thumbprint, Cer: b.Cer,
+			Attributes: b.Attributes, Policy: b.Policy, Tags: b.Tags, PreserveCertOrder: b.PreserveCertOrder,
+		}, nil
+	}
+	d := &deletedCertificate{
+		cert:      cert,
+		deletedAt: c.now,
+		purgeAt:   c.now.AddDate(0, 0, v.cfg.recoverableDays),
+		visibleAt: c.now.Add(v.cfg.delays.Delete),
+	}
+	v.putDeleted(d)
+	return http.StatusOK, v.deletedBundle(d), nil
+}
+
+// visibleDeleted finds a soft-deleted certificate that shows in the deleted
+// views. Callers hold v.mu.
+func (v *vault) visibleDeleted(name string, c *call) (*deletedCertificate, error) {
+	d, visible := v.deletedEntry(nameKey(name), c.now)
+	if d == nil || !visible {
+		return nil, deletedNotFound(name)
+	}
+	return d, nil
+}
+
+// getDeleted answers GET /deletedcertificates/{name}.
+func (v *vault) getDeleted(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkName("certificate", name); err != nil {
+		return 0, nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d, err := v.visibleDeleted(name, c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v.deletedBundle(d), nil
+}
+
+// listDeleted answers GET /deletedcertificates.
+func (v *vault) listDeleted(c *call) (int, any, error) {
+	p, err := v.pageOf(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := checkIncludePending(c); err != nil {
+		return 0, nil, err
+	}
+	withPending := includePending(c)
+	out := gen.DeletedCertificateListResult{Value: &[]gen.DeletedCertificateItem{}}
+	if v.wantEmpty(p) {
+		out.NextLink = v.emptyPageLink(c, "/deletedcertificates", p)
+		return http.StatusOK, out, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	// Purge the expired ones first: deletedEntry edits v.delNames.
+	for _, k := range append([]string(nil), v.delNames...) {
+		v.deletedEntry(k, c.now)
+	}
+	keys, more := pageKeys(v.delNames, p.after, p.size, func(k string) bool {
+		d, visible := v.deletedEntry(k, c.now)
+		return visible && (withPending || len(d.cert.versions) > 0)
+	})
+	items := make([]gen.DeletedCertificateItem, len(keys))
+	for i, k := range keys {
+		items[i] = v.deletedItem(v.deleted[k])
+	}
+	out.Value = &items
+	if more {
+		out.NextLink = v.nextLink(c, "/deletedcertificates", keys[len(keys)-1], 0, p)
+	}
+	return http.StatusOK, out, nil
+}
+
+// purgeDeleted answers DELETE /deletedcertificates/{name} with 204.
+func (v *vault) purgeDeleted(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkName("certificate", name); err != nil {
+		return 0, nil, err
+	}
+	key := nameKey(name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d, visible := v.deletedEntry(key, c.now)
+	switch {
+	case d == nil:
+		return 0, nil, deletedNotFound(name)
+	case !visible:
+		return 0, nil, beingDeleted(name)
+	case v.cfg.purgeProtection:
+		return 0, nil, forbidden("purge is not allowed: this vault has purge protection; %q is purged on its scheduled purge date", name)
+	}
+	v.dropDeleted(key)
+	if v.cfg.delays.Purge > 0 {
+		v.purging[key] = c.now.Add(v.cfg.delays.Purge)
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+// recoverDeleted answers POST /deletedcertificates/{name}/recover with the
+// recovered certificate, which reads as missing until Delays.Recover passed.
+func (v *vault) recoverDeleted(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkName("certificate", name); err != nil {
+		return 0, nil, err
+	}
+	key := nameKey(name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d, visible := v.deletedEntry(key, c.now)
+	switch {
+	case d == nil:
+		return 0, nil, deletedNotFound(name)
+	case !visible:
+		return 0, nil, beingDeleted(name)
+	}
+	v.dropDeleted(key)
+	cert := d.cert
+	cert.visibleAt = c.now.Add(v.cfg.delays.Recover)
+	v.putLive(cert)
+	return http.StatusOK, v.bundle(cert, cert.latest()), nil
+}

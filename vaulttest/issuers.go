@@ -1,0 +1,191 @@
+package vaulttest
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// Issuers configured in the vault stand for certificate authorities. The
+// emulator issues their certificates itself, signed by its CA (CACertPEM),
+// once a create operation with the issuer completes.
+
+func issuerNotFound(name string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: "CertificateIssuerNotFound",
+		message: fmt.Sprintf("issuer %q was not found in this vault", name)}
+}
+
+func checkIssuerName(name string) error {
+	if err := checkName("issuer", name); err != nil {
+		return err
+	}
+	if strings.EqualFold(name, issuerSelf) || strings.EqualFold(name, issuerUnknown) {
+		return badParameter("issuer name %q is reserved", name)
+	}
+	return nil
+}
+
+func (v *vault) issuerWire(is *issuer) *gen.IssuerBundle {
+	b := &gen.IssuerBundle{
+		ID:       ptr(v.urls.issuer(is.name)),
+		Provider: ptr(is.provider),
+		Attributes: &gen.IssuerAttributes{
+			Enabled: ptr(is.enabled),
+			Created: gen.NewUnixTime(is.created),
+			Updated: gen.NewUnixTime(is.updated),
+		},
+	}
+	if is.accountID != nil {
+		// The password is write-only, as with the service.
+		b.Credentials = &gen.IssuerCredentials{AccountID: ptr(*is.accountID)}
+	}
+	if is.org != nil {
+		b.OrganizationDetails = cloneOrg(is.org)
+	}
+	return b
+}
+
+func cloneOrg(o *gen.OrganizationDetails) *gen.OrganizationDetails {
+	out := &gen.OrganizationDetails{ID: o.ID}
+	if o.AdminDetails != nil {
+		out.AdminDetails = ptr(slices.Clone(*o.AdminDetails))
+	}
+	return out
+}
+
+// applyIssuer lays the given fields over is.
+func applyIssuer(is *issuer, provider *string, cred *gen.IssuerCredentials, org *gen.OrganizationDetails, attrs *gen.IssuerAttributes) error {
+	if provider != nil {
+		if *provider == "" {
+			return badParameter("issuer provider must not be empty")
+		}
+		is.provider = *provider
+	}
+	if cred != nil {
+		if cred.AccountID != nil {
+			is.accountID = ptr(*cred.AccountID)
+		}
+		if cred.Password != nil {
+			is.password = ptr(*cred.Password)
+		}
+	}
+	if org != nil {
+		is.org = cloneOrg(org)
+	}
+	if attrs != nil && attrs.Enabled != nil {
+		is.enabled = *attrs.Enabled
+	}
+	return nil
+}
+
+// getIssuer answers GET /certificates/issuers/{name}.
+func (v *vault) getIssuer(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkIssuerName(name); err != nil {
+		return 0, nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	is := v.issuers[nameKey(name)]
+	if is == nil {
+		return 0, nil, issuerNotFound(name)
+	}
+	return http.StatusOK, v.issuerWire(is), nil
+}
+
+// setIssuer answers PUT /certificates/issuers/{name}: it creates or
+// replaces the issuer.
+func (v *vault) setIssuer(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkIssuerName(name); err != nil {
+		return 0, nil, err
+	}
+	var body gen.CertificateIssuerSetParameters
+	if err := decodeBody(c, &body); err != nil {
+		return 0, nil, err
+	}
+	is := &issuer{name: name, enabled: true, created: c.now, updated: c.now}
+	if err := applyIssuer(is, &body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
+		return 0, nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if old := v.issuers[nameKey(name)]; old != nil {
+		is.created = old.created
+	}
+	v.issuers[nameKey(name)] = is
+	return http.StatusOK, v.issuerWire(is), nil
+}
+
+// updateIssuer answers PATCH /certificates/issuers/{name}.
+func (v *vault) updateIssuer(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkIssuerName(name); err != nil {
+		return 0, nil, err
+	}
+	var body gen.CertificateIssuerUpdateParameters
+	if err := decodeBody(c, &body); err != nil {
+		return 0, nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	old := v.issuers[nameKey(name)]
+	if old == nil {
+		return 0, nil, issuerNotFound(name)
+	}
+	is := *old
+	if err := applyIssuer(&is, body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
+		return 0, nil, err
+	}
+	is.updated = c.now
+	v.issuers[nameKey(name)] = &is
+	return http.StatusOK, v.issuerWire(&is), nil
+}
+
+// deleteIssuer answers DELETE /certificates/issuers/{name} with the
+// removed issuer.
+func (v *vault) deleteIssuer(c *call) (int, any, error) {
+	name := c.args[0]
+	if err := checkIssuerName(name); err != nil {
+		return 0, nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	is := v.issuers[nameKey(name)]
+	if is == nil {
+		return 0, nil, issuerNotFound(name)
+	}
+	delete(v.issuers, nameKey(name))
+	return http.StatusOK, v.issuerWire(is), nil
+}
+
+// listIssuers answers GET /certificates/issuers.
+func (v *vault) listIssuers(c *call) (int, any, error) {
+	p, err := v.pageOf(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := gen.CertificateIssuerListResult{Value: &[]gen.CertificateIssuerItem{}}
+	if v.wantEmpty(p) {
+		out.NextLink = v.emptyPageLink(c, "/certificates/issuers", p)
+		return http.StatusOK, out, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	sorted := slices.Sorted(maps.Keys(v.issuers))
+	keys, more := pageKeys(sorted, p.after, p.size, func(string) bool { return true })
+	items := make([]gen.CertificateIssuerItem, len(keys))
+	for i, k := range keys {
+		is := v.issuers[k]
+		items[i] = gen.CertificateIssuerItem{ID: ptr(v.urls.issuer(is.name)), Provider: ptr(is.provider)}
+	}
+	out.Value = &items
+	if more {
+		out.NextLink = v.nextLink(c, "/certificates/issuers", keys[len(keys)-1], 0, p)
+	}
+	return http.StatusOK, out, nil
+}

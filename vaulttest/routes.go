@@ -1,0 +1,163 @@
+package vaulttest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// call is one request to a vault operation, after routing and checks.
+type call struct {
+	w          http.ResponseWriter
+	r          *http.Request
+	op         string
+	args       []string // path parameters in path order
+	apiVersion string
+	now        time.Time // by the emulator's clock
+}
+
+// opFunc runs an operation and returns the status and body to answer with.
+type opFunc func(v *vault, c *call) (status int, body any, err error)
+
+// endpoint is the routing result for a path: the operation per method.
+type endpoint struct {
+	ops   map[string]string // method -> operation name
+	args  []string
+	token bool // served by the token service, without vault auth
+}
+
+// operations maps operation names (the REST spec's operation ids) to
+// their implementation.
+var operations = map[string]opFunc{
+	"GetCertificates":            (*vault).listCertificates,
+	"GetCertificate":             (*vault).getCertificate,
+	"UpdateCertificate":          (*vault).updateCertificate,
+	"DeleteCertificate":          (*vault).deleteCertificate,
+	"GetCertificateVersions":     (*vault).listVersions,
+	"GetCertificatePolicy":       (*vault).getPolicy,
+	"UpdateCertificatePolicy":    (*vault).updatePolicy,
+	"CreateCertificate":          (*vault).createCertificate,
+	"ImportCertificate":          (*vault).importCertificate,
+	"GetCertificateOperation":    (*vault).getOperation,
+	"UpdateCertificateOperation": (*vault).updateOperation,
+	"DeleteCertificateOperation": (*vault).deleteOperation,
+	"MergeCertificate":           (*vault).mergeCertificate,
+	"BackupCertificate":          (*vault).backupCertificate,
+	"RestoreCertificate":         (*vault).restoreCertificate,
+	"GetDeletedCertificates":     (*vault).listDeleted,
+	"GetDeletedCertificate":      (*vault).getDeleted,
+	"PurgeDeletedCertificate":    (*vault).purgeDeleted,
+	"RecoverDeletedCertificate":  (*vault).recoverDeleted,
+	"GetCertificateContacts":     (*vault).getContacts,
+	"SetCertificateContacts":     (*vault).setContacts,
+	"DeleteCertificateContacts":  (*vault).deleteContacts,
+	"GetCertificateIssuers":      (*vault).listIssuers,
+	"GetCertificateIssuer":       (*vault).getIssuer,
+	"SetCertificateIssuer":       (*vault).setIssuer,
+	"UpdateCertificateIssuer":    (*vault).updateIssuer,
+	"DeleteCertificateIssuer":    (*vault).deleteIssuer,
+	"GetSecret":                  (*vault).getSecret,
+}
+
+// Token service operation names, as they appear in the request log.
+const (
+	opToken       = "Token"
+	opOpenIDConf  = "OpenIDConfiguration"
+	opSigningKeys = "SigningKeys"
+)
+
+func ops(pairs ...string) map[string]string {
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m
+}
+
+const (
+	get, put, post, patch, del = http.MethodGet, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete
+)
+
+// splitPath returns the unescaped segments of an escaped path.
+func splitPath(escaped string) ([]string, bool) {
+	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	for i, s := range segs {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, false
+		}
+		segs[i] = u
+	}
+	return segs, true
+}
+
+// route finds the endpoint of a path; ok is false for unknown paths.
+func route(segs []string) (ep endpoint, ok bool) {
+	n := len(segs)
+	switch segs[0] {
+	case "certificates":
+		switch {
+		case n == 1 || n == 2 && segs[1] == "":
+			return endpoint{ops: ops(get, "GetCertificates")}, true
+		case n == 2 && segs[1] == "contacts":
+			return endpoint{ops: ops(get, "GetCertificateContacts", put, "SetCertificateContacts", del, "DeleteCertificateContacts")}, true
+		case n == 2 && segs[1] == "issuers":
+			return endpoint{ops: ops(get, "GetCertificateIssuers")}, true
+		case n == 2 && segs[1] == "restore":
+			return endpoint{ops: ops(post, "RestoreCertificate")}, true
+		case n == 2:
+			// GET without a version slash also means the latest version.
+			return endpoint{ops: ops(get, "GetCertificate", del, "DeleteCertificate"), args: []string{segs[1], ""}}, true
+		case n == 3 && segs[1] == "issuers":
+			return endpoint{ops: ops(get, "GetCertificateIssuer", put, "SetCertificateIssuer",
+				patch, "UpdateCertificateIssuer", del, "DeleteCertificateIssuer"), args: segs[2:]}, true
+		case n == 3:
+			args := segs[1:2]
+			switch segs[2] {
+			case "backup":
+				return endpoint{ops: ops(post, "BackupCertificate"), args: args}, true
+			case "create":
+				return endpoint{ops: ops(post, "CreateCertificate"), args: args}, true
+			case "import":
+				return endpoint{ops: ops(post, "ImportCertificate"), args: args}, true
+			case "pending":
+				return endpoint{ops: ops(get, "GetCertificateOperation", patch, "UpdateCertificateOperation",
+					del, "DeleteCertificateOperation"), args: args}, true
+			case "policy":
+				return endpoint{ops: ops(get, "GetCertificatePolicy", patch, "UpdateCertificatePolicy"), args: args}, true
+			case "versions":
+				return endpoint{ops: ops(get, "GetCertificateVersions"), args: args}, true
+			}
+			return endpoint{ops: ops(get, "GetCertificate", patch, "UpdateCertificate"), args: segs[1:]}, true
+		case n == 4 && segs[2] == "pending" && segs[3] == "merge":
+			return endpoint{ops: ops(post, "MergeCertificate"), args: segs[1:2]}, true
+		}
+	case "deletedcertificates":
+		switch {
+		case n == 1 || n == 2 && segs[1] == "":
+			return endpoint{ops: ops(get, "GetDeletedCertificates")}, true
+		case n == 2:
+			return endpoint{ops: ops(get, "GetDeletedCertificate", del, "PurgeDeletedCertificate"), args: segs[1:]}, true
+		case n == 3 && segs[2] == "recover":
+			return endpoint{ops: ops(post, "RecoverDeletedCertificate"), args: segs[1:2]}, true
+		}
+	case "secrets":
+		switch n {
+		case 2:
+			return endpoint{ops: ops(get, "GetSecret"), args: []string{segs[1], ""}}, true
+		case 3:
+			return endpoint{ops: ops(get, "GetSecret"), args: segs[1:]}, true
+		}
+	default:
+		switch {
+		case n == 4 && segs[1] == "oauth2" && segs[2] == "v2.0" && segs[3] == "token":
+			return endpoint{ops: ops(post, opToken), args: segs[:1], token: true}, true
+		case n == 4 && segs[1] == "v2.0" && segs[2] == ".well-known" && segs[3] == "openid-configuration":
+			return endpoint{ops: ops(get, opOpenIDConf), args: segs[:1], token: true}, true
+		case n == 4 && segs[1] == "discovery" && segs[2] == "v2.0" && segs[3] == "keys":
+			return endpoint{ops: ops(get, opSigningKeys), args: segs[:1], token: true}, true
+		}
+	}
+	return endpoint{}, false
+}

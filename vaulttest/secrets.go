@@ -1,0 +1,134 @@
+package vaulttest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+
+	"github.com/kvcerts/kvcerts/gen"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// getSecret answers GET /secrets/{name}/{version}: the secret behind a
+// certificate version, holding its private key (if exportable) and chain as
+// base64 PKCS#12 or PEM text. ?outContentType=application/x-pem-file
+// converts PKCS#12 to PEM; the other way round is refused, as by the service.
+func (v *vault) getSecret(c *call) (int, any, error) {
+	name, id := c.args[0], c.args[1]
+	if err := checkName("secret", name); err != nil {
+		return 0, nil, err
+	}
+	out := c.r.URL.Query().Get("outContentType")
+	if out != "" && out != contentPKCS12 && out != contentPEM {
+		return 0, nil, badParameter("outContentType %q is not supported; use %s or %s", out, contentPKCS12, contentPEM)
+	}
+
+	v.mu.Lock()
+	cert := v.live(nameKey(name), c.now)
+	var ver *version
+	if cert != nil {
+		ver = cert.findVersion(id)
+	}
+	if ver == nil {
+		v.mu.Unlock()
+		return 0, nil, &apiError{status: http.StatusNotFound, code: "SecretNotFound",
+			message: fmt.Sprintf("secret %q (version %q) was not found in this vault", name, id)}
+	}
+	if !ver.enabled {
+		v.mu.Unlock()
+		return 0, nil, forbidden("operation get is not allowed on the disabled secret %q", name)
+	}
+	level := v.recoveryLevel()
+	bundle := &gen.SecretBundle{
+		ID:      ptr(v.urls.secret(cert.name, ver.id)),
+		Kid:     ptr(v.urls.key(cert.name, ver.id)),
+		Managed: ptr(true),
+		Attributes: &gen.SecretAttributes{
+			Enabled:         ptr(ver.enabled),
+			NotBefore:       gen.NewUnixTime(ver.notBefore),
+			Expires:         gen.NewUnixTime(ver.notAfter),
+			Created:         gen.NewUnixTime(ver.created),
+			Updated:         gen.NewUnixTime(ver.updated),
+			RecoveryLevel:   &level,
+			RecoverableDays: v.recoverableDays(),
+		},
+		Tags: tagsOf(ver.tags),
+	}
+	chain, leaf, stored := ver.chain, ver.leaf, ver.contentType
+	var key crypto.Signer
+	if ver.exportable {
+		key = ver.key
+	}
+	v.mu.Unlock()
+
+	target := stored
+	if out != "" {
+		if stored == contentPEM && out == contentPKCS12 {
+			return 0, nil, badParameter("converting %s to %s is not supported; only PKCS#12 to PEM is", contentPEM, contentPKCS12)
+		}
+		target = out
+	}
+	var value string
+	var err error
+	if target == contentPEM {
+		value, err = encodePEM(key, chain)
+	} else {
+		value, err = encodePFX(key, chain, leaf)
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("encode secret: %w", err)
+	}
+	bundle.Value = &value
+	bundle.ContentType = &target
+	return http.StatusOK, bundle, nil
+}
+
+// encodePEM writes the PKCS#8 private key (when key is not nil) and the
+// chain in its stored order.
+func encodePEM(key crypto.Signer, chain [][]byte) (string, error) {
+	var b bytes.Buffer
+	if key != nil {
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return "", err
+		}
+		if err := pem.Encode(&b, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+			return "", err
+		}
+	}
+	for _, der := range chain {
+		if err := pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: der}); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
+
+// encodePFX writes base64 PKCS#12 with an empty password (3DES, readable
+// almost everywhere). Without key it holds the certificates only.
+func encodePFX(key crypto.Signer, chain [][]byte, leaf int) (string, error) {
+	certs := make([]*x509.Certificate, len(chain))
+	for i, der := range chain {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return "", err
+		}
+		certs[i] = c
+	}
+	var data []byte
+	var err error
+	if key == nil {
+		data, err = pkcs12.LegacyDES.EncodeTrustStore(certs, "")
+	} else {
+		cas := append(append([]*x509.Certificate{}, certs[:leaf]...), certs[leaf+1:]...)
+		data, err = pkcs12.LegacyDES.Encode(key, certs[leaf], cas, "")
+	}
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(data), nil
+}

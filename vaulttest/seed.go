@@ -1,0 +1,266 @@
+package vaulttest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// SeedOptions shape the certificates Seed loads.
+type SeedOptions struct {
+	// Prefix starts every name (default "cert-"); a zero-padded index
+	// follows, so names sort in index order.
+	Prefix string
+	// Versions per certificate (default 1).
+	Versions int
+	// Tags of every version.
+	Tags map[string]string
+	// ContentType of the secrets: application/x-pkcs12 (default) or
+	// application/x-pem-file.
+	ContentType string
+	// Deleted loads the certificates soft-deleted (and already shown in the
+	// deleted views) instead of live.
+	Deleted bool
+}
+
+// seedMaterial is the key and self-signed certificate every seeded
+// certificate shares, made once per process.
+var seedMaterial = sync.OnceValues(func() (*seedShared, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	p := defaultPolicy()
+	p.subject, p.issuerName = "CN=vaulttest-seed", issuerSelf
+	if err := p.completeForIssuance(); err != nil {
+		return nil, err
+	}
+	der, err := issue(p, key, nil, time.Now().AddDate(0, 0, -1))
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &seedShared{key: key, chain: [][]byte{der}, cert: cert, x5t: sha1.Sum(der)}, nil
+})
+
+type seedShared struct {
+	key   crypto.Signer
+	chain [][]byte
+	cert  *x509.Certificate
+	x5t   [sha1.Size]byte
+}
+
+// Seed loads n certificates without HTTP, quickly: they all share one RSA
+// key and one self-signed certificate (CN=vaulttest-seed), so thousands
+// take milliseconds and little memory. It returns their names. If any name
+// is taken, Seed loads nothing.
+func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
+	var o SeedOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = "cert-"
+	}
+	if o.Versions == 0 {
+		o.Versions = 1
+	}
+	if o.ContentType == "" {
+		o.ContentType = contentPKCS12
+	}
+	switch {
+	case n < 0 || o.Versions < 0:
+		return nil, fmt.Errorf("vaulttest: seed count %d and versions %d must not be negative", n, o.Versions)
+	case o.ContentType != contentPKCS12 && o.ContentType != contentPEM:
+		return nil, fmt.Errorf("vaulttest: seed content type %q is not %s or %s", o.ContentType, contentPKCS12, contentPEM)
+	}
+	width := len(strconv.Itoa(max(n-1, 0)))
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s%0*d", o.Prefix, width, i)
+		if !validName(names[i]) {
+			return nil, fmt.Errorf("vaulttest: seed name %q is not a valid certificate name", names[i])
+		}
+	}
+	shared, err := seedMaterial()
+	if err != nil {
+		return nil, fmt.Errorf("vaulttest: seed key: %w", err)
+	}
+
+	v := h.vault
+	now := h.cfg.now()
+	p := defaultPolicy()
+	p.subject, p.issuerName, p.contentType = "CN=vaulttest-seed", issuerSelf, o.ContentType
+	if err := p.completeForIssuance(); err != nil {
+		return nil, err
+	}
+	p.created, p.updated = now, now
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, name := range names {
+		if err := v.checkFree(nameKey(name), name, now); err != nil {
+			return nil, fmt.Errorf("vaulttest: seed: %w", err)
+		}
+	}
+	for _, name := range names {
+		c := &certificate{name: name, policy: p, versions: make([]*version, o.Versions)}
+		for j := range c.versions {
+			c.versions[j] = &version{
+				id: newVersion(), seq: v.nextSeq(), chain: shared.chain, key: shared.key, x5t: shared.x5t,
+				notBefore: shared.cert.NotBefore, notAfter: shared.cert.NotAfter,
+				contentType: o.ContentType, exportable: true, enabled: true,
+				created: now, updated: now, tags: maps.Clone(o.Tags),
+			}
+		}
+		key := nameKey(name)
+		if o.Deleted {
+			v.deleted[key] = &deletedCertificate{cert: c, deletedAt: now, purgeAt: now.AddDate(0, 0, v.cfg.recoverableDays), visibleAt: now}
+			v.delNames = append(v.delNames, key)
+		} else {
+			v.certs[key] = c
+			v.names = append(v.names, key)
+		}
+	}
+	slices.Sort(v.names)
+	slices.Sort(v.delNames)
+	return names, nil
+}
+
+// checkFree reports a name that is live, soft-deleted, being purged or
+// has an operation. Callers hold v.mu.
+func (v *vault) checkFree(key, name string, now time.Time) error {
+	if err := v.checkNameFree(key, name, now); err != nil {
+		return err
+	}
+	if v.certs[key] != nil {
+		return fmt.Errorf("certificate %q already exists", name)
+	}
+	return nil
+}
+
+// SeedCertificate describes a certificate version for AddCertificate.
+type SeedCertificate struct {
+	// Name of the certificate; a version is added if it exists.
+	Name string
+	// Key is the private key (RSA or EC); nil uses the key Seed shares.
+	Key crypto.Signer
+	// Chain is the certificate chain, leaf first; nil makes a self-signed
+	// certificate for Key, valid from now for 12 months.
+	Chain []*x509.Certificate
+	// Subject of the self-signed certificate made when Chain is nil
+	// (default "CN=" + Name).
+	Subject string
+	// ContentType of the secret (default application/x-pkcs12).
+	ContentType string
+	// Tags of the version.
+	Tags map[string]string
+	// Disabled adds the version disabled.
+	Disabled bool
+	// NotExportable keeps the private key out of the secret.
+	NotExportable bool
+}
+
+// AddCertificate adds one certificate version without HTTP, with a key and
+// chain of your choice (or made up), and returns its id
+// (https://{vault}/certificates/{name}/{version}).
+func (h *Handler) AddCertificate(sc SeedCertificate) (string, error) {
+	if !validName(sc.Name) {
+		return "", fmt.Errorf("vaulttest: certificate name %q is invalid", sc.Name)
+	}
+	if sc.ContentType == "" {
+		sc.ContentType = contentPKCS12
+	}
+	key := sc.Key
+	if key == nil {
+		shared, err := seedMaterial()
+		if err != nil {
+			return "", fmt.Errorf("vaulttest: seed key: %w", err)
+		}
+		key = shared.key
+	}
+	now := h.cfg.now()
+	p, chain, err := seedPolicyAndChain(sc, key, now)
+	if err != nil {
+		return "", fmt.Errorf("vaulttest: add certificate %q: %w", sc.Name, err)
+	}
+	ders := make([][]byte, len(chain))
+	for i, c := range chain {
+		ders[i] = c.Raw
+	}
+	op := &operation{version: newVersion(), policy: p, key: key, tags: maps.Clone(sc.Tags), enabled: ptr(!sc.Disabled)}
+
+	v := h.vault
+	k := nameKey(sc.Name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := v.checkCreatable(k, sc.Name, now); err != nil {
+		return "", fmt.Errorf("vaulttest: add certificate: %w", err)
+	}
+	ver, err := v.newVersion(op, ders, 0, now)
+	if err != nil {
+		return "", fmt.Errorf("vaulttest: add certificate: %w", err)
+	}
+	cert := v.certs[k]
+	if cert == nil {
+		cert = &certificate{name: sc.Name}
+		v.putLive(cert)
+		p.created = now
+	} else {
+		p.created = cert.policy.created
+	}
+	p.updated = now
+	cert.policy = p
+	cert.versions = append(cert.versions, ver)
+	return v.urls.version(cert.name, ver.id), nil
+}
+
+func seedPolicyAndChain(sc SeedCertificate, key crypto.Signer, now time.Time) (*policy, []*x509.Certificate, error) {
+	if sc.Chain != nil {
+		if len(sc.Chain) == 0 || !publicKeyEqual(sc.Chain[0].PublicKey, key.Public()) {
+			return nil, nil, errors.New("the chain's first certificate does not match the key")
+		}
+		p, err := policyFromCertificate(sc.Chain[0], key, sc.ContentType)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.exportable = !sc.NotExportable
+		return p, sc.Chain, p.validate()
+	}
+	kty, size, curve, err := keyShape(key.Public())
+	if err != nil {
+		return nil, nil, err
+	}
+	p := defaultPolicy()
+	p.keyType, p.keySize, p.curve = kty, size, curve
+	p.subject, p.issuerName, p.contentType, p.exportable = sc.Subject, issuerSelf, sc.ContentType, !sc.NotExportable
+	if p.subject == "" {
+		p.subject = "CN=" + sc.Name
+	}
+	if err := p.validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := p.completeForIssuance(); err != nil {
+		return nil, nil, err
+	}
+	der, err := issue(p, key, nil, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, []*x509.Certificate{cert}, nil
+}

@@ -1,0 +1,437 @@
+package vaulttest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// stateFormat names the version of the saved state and backup layout.
+const stateFormat = "kvcerts-vaulttest/1"
+
+// stateFile is the saved form of a vault (SaveState) and, with only
+// Certificates filled, of a backup blob's plaintext. Keys and certificate
+// DERs are stored once in tables and referenced by index, so certificates
+// sharing a key (as seeded ones do) stay small.
+type stateFile struct {
+	Format       string           `json:"format"`
+	CACert       []byte           `json:"caCert,omitempty"`
+	CAKey        []byte           `json:"caKey,omitempty"`
+	TokenKey     []byte           `json:"tokenKey,omitempty"`
+	BackupKey    []byte           `json:"backupKey,omitempty"`
+	Keys         [][]byte         `json:"keys"` // PKCS#8
+	DERs         [][]byte         `json:"ders"` // certificates
+	Certificates []certRecord     `json:"certificates"`
+	Deleted      []deletedRecord  `json:"deleted,omitempty"`
+	Purging      map[string]int64 `json:"purging,omitempty"` // name key -> Unix nanoseconds
+	Issuers      []issuerRecord   `json:"issuers,omitempty"`
+	Contacts     *[]gen.Contact   `json:"contacts,omitempty"`
+	Seq          uint64           `json:"seq"`
+}
+
+type certRecord struct {
+	Name      string                 `json:"name"`
+	Policy    *gen.CertificatePolicy `json:"policy"`
+	Versions  []versionRecord        `json:"versions"`
+	Operation *opRecord              `json:"operation,omitempty"`
+	VisibleAt time.Time              `json:"visibleAt,omitzero"`
+}
+
+type versionRecord struct {
+	ID            string            `json:"id"`
+	Seq           uint64            `json:"seq"`
+	Chain         []int             `json:"chain"`
+	Leaf          int               `json:"leaf"`
+	Key           int               `json:"key"`
+	ContentType   string            `json:"contentType"`
+	Exportable    bool              `json:"exportable"`
+	PreserveOrder bool              `json:"preserveOrder,omitempty"`
+	Enabled       bool              `json:"enabled"`
+	Created       time.Time         `json:"created"`
+	Updated       time.Time         `json:"updated"`
+	Tags          map[string]string `json:"tags,omitempty"`
+}
+
+type opRecord struct {
+	RequestID     string                 `json:"requestId"`
+	Version       string                 `json:"version"`
+	Policy        *gen.CertificatePolicy `json:"policy"`
+	Key           int                    `json:"key"`
+	CSR           []byte                 `json:"csr"`
+	Status        string                 `json:"status"`
+	StatusDetails string                 `json:"statusDetails,omitempty"`
+	ErrorCode     string                 `json:"errorCode,omitempty"`
+	ErrorMessage  string                 `json:"errorMessage,omitempty"`
+	Cancel        bool                   `json:"cancel,omitempty"`
+	Created       time.Time              `json:"created"`
+	Polls         int                    `json:"polls,omitempty"`
+	Enabled       *bool                  `json:"enabled,omitempty"`
+	Tags          map[string]string      `json:"tags,omitempty"`
+	PreserveOrder bool                   `json:"preserveOrder,omitempty"`
+}
+
+type deletedRecord struct {
+	certRecord
+	DeletedAt time.Time `json:"deletedAt"`
+	PurgeAt   time.Time `json:"purgeAt"`
+	ShownAt   time.Time `json:"shownAt"`
+}
+
+type issuerRecord struct {
+	Name      string                   `json:"name"`
+	Provider  string                   `json:"provider"`
+	AccountID *string                  `json:"accountId,omitempty"`
+	Password  *string                  `json:"password,omitempty"`
+	Org       *gen.OrganizationDetails `json:"org,omitempty"`
+	Enabled   bool                     `json:"enabled"`
+	Created   time.Time                `json:"created"`
+	Updated   time.Time                `json:"updated"`
+}
+
+// encoder fills the key and DER tables of a stateFile.
+type encoder struct {
+	st   *stateFile
+	keys map[crypto.Signer]int
+	ders map[*byte]int // by the address of a DER's first byte: shared DERs are stored once
+}
+
+func newEncoder(st *stateFile) *encoder {
+	return &encoder{st: st, keys: map[crypto.Signer]int{}, ders: map[*byte]int{}}
+}
+
+func (e *encoder) key(k crypto.Signer) (int, error) {
+	if i, ok := e.keys[k]; ok {
+		return i, nil
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return 0, err
+	}
+	e.st.Keys = append(e.st.Keys, der)
+	e.keys[k] = len(e.st.Keys) - 1
+	return len(e.st.Keys) - 1, nil
+}
+
+func (e *encoder) der(d []byte) int {
+	if i, ok := e.ders[&d[0]]; ok {
+		return i
+	}
+	e.st.DERs = append(e.st.DERs, d)
+	e.ders[&d[0]] = len(e.st.DERs) - 1
+	return len(e.st.DERs) - 1
+}
+
+func (e *encoder) cert(c *certificate) (certRecord, error) {
+	r := certRecord{Name: c.name, Policy: c.policy.wire(""), VisibleAt: c.visibleAt}
+	for _, ver := range c.versions {
+		k, err := e.key(ver.key)
+		if err != nil {
+			return r, err
+		}
+		vr := versionRecord{
+			ID: ver.id, Seq: ver.seq, Leaf: ver.leaf, Key: k,
+			ContentType: ver.contentType, Exportable: ver.exportable, PreserveOrder: ver.preserveOrder,
+			Enabled: ver.enabled, Created: ver.created, Updated: ver.updated, Tags: ver.tags,
+		}
+		for _, d := range ver.chain {
+			vr.Chain = append(vr.Chain, e.der(d))
+		}
+		r.Versions = append(r.Versions, vr)
+	}
+	if op := c.op; op != nil {
+		k, err := e.key(op.key)
+		if err != nil {
+			return r, err
+		}
+		or := &opRecord{
+			RequestID: op.requestID, Version: op.version, Policy: op.policy.wire(""), Key: k, CSR: op.csr,
+			Status: op.status, StatusDetails: op.statusDetails, Cancel: op.cancel, Created: op.created,
+			Polls: op.polls, Enabled: op.enabled, Tags: op.tags, PreserveOrder: op.preserveOrder,
+		}
+		if op.err != nil {
+			or.ErrorCode, or.ErrorMessage = op.err.code, op.err.message
+		}
+		r.Operation = or
+	}
+	return r, nil
+}
+
+// decoder resolves the tables of a stateFile.
+type decoder struct {
+	st   *stateFile
+	keys []crypto.Signer
+}
+
+func newDecoder(st *stateFile) (*decoder, error) {
+	d := &decoder{st: st, keys: make([]crypto.Signer, len(st.Keys))}
+	for i, der := range st.Keys {
+		k, err := x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, fmt.Errorf("state key %d: %w", i, err)
+		}
+		s, ok := k.(crypto.Signer)
+		if !ok {
+			return nil, fmt.Errorf("state key %d has unsupported type %T", i, k)
+		}
+		d.keys[i] = s
+	}
+	return d, nil
+}
+
+func (d *decoder) key(i int) (crypto.Signer, error) {
+	if i < 0 || i >= len(d.keys) {
+		return nil, fmt.Errorf("key index %d out of range", i)
+	}
+	return d.keys[i], nil
+}
+
+func decodePolicy(w *gen.CertificatePolicy) (*policy, error) {
+	if w == nil {
+		return nil, errors.New("policy missing")
+	}
+	p, err := defaultPolicy().applyWire(w)
+	if err != nil {
+		return nil, err
+	}
+	if a := w.Attributes; a != nil {
+		p.created, p.updated = a.Created.Time(), a.Updated.Time()
+	}
+	return p, nil
+}
+
+func (d *decoder) cert(r certRecord) (*certificate, error) {
+	if !validName(r.Name) {
+		return nil, fmt.Errorf("invalid certificate name %q", r.Name)
+	}
+	p, err := decodePolicy(r.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %q: %w", r.Name, err)
+	}
+	c := &certificate{name: r.Name, policy: p, visibleAt: r.VisibleAt}
+	for _, vr := range r.Versions {
+		key, err := d.key(vr.Key)
+		if err != nil {
+			return nil, fmt.Errorf("certificate %q: %w", r.Name, err)
+		}
+		ver := &version{
+			id: vr.ID, seq: vr.Seq, leaf: vr.Leaf, key: key,
+			contentType: vr.ContentType, exportable: vr.Exportable, preserveOrder: vr.PreserveOrder,
+			enabled: vr.Enabled, created: vr.Created, updated: vr.Updated, tags: vr.Tags,
+		}
+		for _, i := range vr.Chain {
+			if i < 0 || i >= len(d.st.DERs) {
+				return nil, fmt.Errorf("certificate %q: certificate index %d out of range", r.Name, i)
+			}
+			ver.chain = append(ver.chain, d.st.DERs[i])
+		}
+		if ver.leaf < 0 || ver.leaf >= len(ver.chain) {
+			return nil, fmt.Errorf("certificate %q version %s: leaf index out of range", r.Name, vr.ID)
+		}
+		leaf, err := x509.ParseCertificate(ver.chain[ver.leaf])
+		if err != nil {
+			return nil, fmt.Errorf("certificate %q version %s: %w", r.Name, vr.ID, err)
+		}
+		ver.x5t = sha1.Sum(leaf.Raw)
+		ver.notBefore, ver.notAfter = leaf.NotBefore, leaf.NotAfter
+		c.versions = append(c.versions, ver)
+	}
+	if or := r.Operation; or != nil {
+		key, err := d.key(or.Key)
+		if err != nil {
+			return nil, fmt.Errorf("certificate %q operation: %w", r.Name, err)
+		}
+		op := &operation{
+			requestID: or.RequestID, version: or.Version, key: key, csr: or.CSR,
+			status: or.Status, statusDetails: or.StatusDetails, cancel: or.Cancel, created: or.Created,
+			polls: or.Polls, enabled: or.Enabled, tags: or.Tags, preserveOrder: or.PreserveOrder,
+		}
+		if op.policy, err = decodePolicy(or.Policy); err != nil {
+			return nil, fmt.Errorf("certificate %q operation: %w", r.Name, err)
+		}
+		if or.ErrorCode != "" {
+			op.err = &apiError{code: or.ErrorCode, message: or.ErrorMessage}
+		}
+		c.op = op
+	}
+	return c, nil
+}
+
+// SaveState writes the whole emulator state as JSON: certificates with
+// their private keys, deleted certificates, issuers (with passwords),
+// contacts, and the CA, token signing and backup keys. Treat it as secret.
+// WithState starts an emulator from it.
+func (h *Handler) SaveState(w io.Writer) error {
+	v := h.vault
+	st := &stateFile{Format: stateFormat, BackupKey: v.backupKey, CACert: h.ca.cert.Raw}
+	var err error
+	if st.CAKey, err = x509.MarshalPKCS8PrivateKey(h.ca.key); err != nil {
+		return fmt.Errorf("vaulttest: save state: %w", err)
+	}
+	if st.TokenKey, err = x509.MarshalPKCS8PrivateKey(h.tokens.key); err != nil {
+		return fmt.Errorf("vaulttest: save state: %w", err)
+	}
+	if err := v.snapshot(st); err != nil {
+		return fmt.Errorf("vaulttest: save state: %w", err)
+	}
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(st); err != nil {
+		return fmt.Errorf("vaulttest: save state: %w", err)
+	}
+	return nil
+}
+
+// snapshot copies the vault's content into st.
+func (v *vault) snapshot(st *stateFile) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e := newEncoder(st)
+	st.Seq = v.seq
+	st.Certificates = []certRecord{}
+	for _, k := range v.names {
+		r, err := e.cert(v.certs[k])
+		if err != nil {
+			return err
+		}
+		st.Certificates = append(st.Certificates, r)
+	}
+	for _, k := range v.delNames {
+		d := v.deleted[k]
+		r, err := e.cert(d.cert)
+		if err != nil {
+			return err
+		}
+		st.Deleted = append(st.Deleted, deletedRecord{certRecord: r, DeletedAt: d.deletedAt, PurgeAt: d.purgeAt, ShownAt: d.visibleAt})
+	}
+	if len(v.purging) > 0 {
+		st.Purging = map[string]int64{}
+		for k, t := range v.purging {
+			st.Purging[k] = t.UnixNano()
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(v.issuers)) {
+		is := v.issuers[k]
+		st.Issuers = append(st.Issuers, issuerRecord{
+			Name: is.name, Provider: is.provider, AccountID: is.accountID, Password: is.password,
+			Org: is.org, Enabled: is.enabled, Created: is.created, Updated: is.updated,
+		})
+	}
+	if v.contacts != nil {
+		st.Contacts = &v.contacts
+	}
+	return nil
+}
+
+// LoadState replaces the vault's content (certificates, deleted
+// certificates, issuers, contacts) and backup key with a state written by
+// SaveState. The CA and token signing key stay as they are, so running
+// clients keep working; use WithState to restore those too.
+func (h *Handler) LoadState(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("vaulttest: load state: %w", err)
+	}
+	st, err := decodeState(data)
+	if err != nil {
+		return fmt.Errorf("vaulttest: %w", err)
+	}
+	fresh := newVault(h.cfg, h.vault.urls.base)
+	if err := fresh.load(st); err != nil {
+		return fmt.Errorf("vaulttest: %w", err)
+	}
+	v := h.vault
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.certs, v.names = fresh.certs, fresh.names
+	v.deleted, v.delNames = fresh.deleted, fresh.delNames
+	v.purging, v.issuers, v.contacts, v.seq = fresh.purging, fresh.issuers, fresh.contacts, fresh.seq
+	if fresh.backupKey != nil && h.cfg.backupKey == nil {
+		v.backupKey = fresh.backupKey
+	}
+	return nil
+}
+
+func decodeState(data []byte) (*stateFile, error) {
+	var st stateFile
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("state is not valid JSON: %w", err)
+	}
+	if st.Format != stateFormat {
+		return nil, fmt.Errorf("state format %q is not %q", st.Format, stateFormat)
+	}
+	return &st, nil
+}
+
+// keys returns the CA and token signing key of a saved state.
+func (st *stateFile) keys() (*certAuthority, *rsa.PrivateKey, error) {
+	cert, err := x509.ParseCertificate(st.CACert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("state CA certificate: %w", err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(st.CAKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("state CA key: %w", err)
+	}
+	caKey, ok := k.(*ecdsa.PrivateKey)
+	if !ok || !publicKeyEqual(cert.PublicKey, caKey.Public()) {
+		return nil, nil, errors.New("state CA key does not match its certificate")
+	}
+	k, err = x509.ParsePKCS8PrivateKey(st.TokenKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("state token key: %w", err)
+	}
+	tokenKey, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, nil, errors.New("state token key is not an RSA key")
+	}
+	return &certAuthority{cert: cert, key: caKey}, tokenKey, nil
+}
+
+// load fills an empty vault from st.
+func (v *vault) load(st *stateFile) error {
+	d, err := newDecoder(st)
+	if err != nil {
+		return err
+	}
+	for _, r := range st.Certificates {
+		c, err := d.cert(r)
+		if err != nil {
+			return err
+		}
+		v.putLive(c)
+	}
+	for _, r := range st.Deleted {
+		c, err := d.cert(r.certRecord)
+		if err != nil {
+			return err
+		}
+		v.putDeleted(&deletedCertificate{cert: c, deletedAt: r.DeletedAt, purgeAt: r.PurgeAt, visibleAt: r.ShownAt})
+	}
+	for k, t := range st.Purging {
+		v.purging[k] = time.Unix(0, t)
+	}
+	for _, r := range st.Issuers {
+		v.issuers[nameKey(r.Name)] = &issuer{
+			name: r.Name, provider: r.Provider, accountID: r.AccountID, password: r.Password,
+			org: r.Org, enabled: r.Enabled, created: r.Created, updated: r.Updated,
+		}
+	}
+	if st.Contacts != nil {
+		v.contacts = *st.Contacts
+	}
+	v.seq = st.Seq
+	if len(st.BackupKey) == 32 {
+		v.backupKey = st.BackupKey
+	}
+	return nil
+}

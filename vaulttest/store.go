@@ -1,0 +1,253 @@
+package vaulttest
+
+import (
+	"crypto"
+	"crypto/sha1"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// vault is the emulator's state. One mutex guards all of it; handlers copy
+// what they answer with while holding it and encode after releasing it.
+type vault struct {
+	cfg  *config
+	urls urls
+
+	mu        sync.Mutex
+	certs     map[string]*certificate // by nameKey
+	names     []string                // sorted keys of certs
+	deleted   map[string]*deletedCertificate
+	delNames  []string             // sorted keys of deleted
+	purging   map[string]time.Time // name key -> end of the purge
+	issuers   map[string]*issuer
+	contacts  []gen.Contact // nil: none set
+	seq       uint64        // orders versions
+	backupKey []byte
+	ca        *signer
+}
+
+// certificate is one certificate name with its versions, policy and latest
+// operation.
+type certificate struct {
+	name      string
+	policy    *policy
+	versions  []*version // oldest first
+	op        *operation
+	visibleAt time.Time // after a recover: answers 404 until then
+}
+
+// version is one issued version of a certificate.
+type version struct {
+	id            string
+	seq           uint64
+	chain         [][]byte // DER, in the order they are returned
+	leaf          int      // index of the certificate matching the key
+	key           crypto.Signer
+	x5t           [sha1.Size]byte
+	notBefore     time.Time
+	notAfter      time.Time
+	contentType   string
+	exportable    bool
+	preserveOrder bool
+	enabled       bool
+	created       time.Time
+	updated       time.Time
+	tags          map[string]string
+}
+
+// operation is a certificate's create operation.
+type operation struct {
+	requestID     string
+	version       string // the version the operation will create
+	policy        *policy
+	key           crypto.Signer
+	csr           []byte
+	status        string // inProgress, completed, failed, cancelled
+	statusDetails string
+	err           *apiError
+	cancel        bool
+	created       time.Time
+	polls         int
+	enabled       *bool
+	tags          map[string]string
+	preserveOrder bool
+}
+
+type deletedCertificate struct {
+	cert      *certificate
+	deletedAt time.Time
+	purgeAt   time.Time // scheduled purge date
+	visibleAt time.Time // shows in the deleted views from then on
+}
+
+type issuer struct {
+	name      string
+	provider  string
+	accountID *string
+	password  *string
+	org       *gen.OrganizationDetails
+	enabled   bool
+	created   time.Time
+	updated   time.Time
+}
+
+const (
+	statusInProgress = "inProgress"
+	statusCompleted  = "completed"
+	statusFailed     = "failed"
+	statusCancelled  = "cancelled"
+)
+
+func newVault(cfg *config, base string) *vault {
+	return &vault{
+		cfg:     cfg,
+		urls:    newURLs(base),
+		certs:   map[string]*certificate{},
+		deleted: map[string]*deletedCertificate{},
+		purging: map[string]time.Time{},
+		issuers: map[string]*issuer{},
+	}
+}
+
+func (c *certificate) latest() *version {
+	if len(c.versions) == 0 {
+		return nil
+	}
+	return c.versions[len(c.versions)-1]
+}
+
+func (c *certificate) findVersion(id string) *version {
+	if id == "" {
+		return c.latest()
+	}
+	for _, v := range c.versions {
+		if v.id == id {
+			return v
+		}
+	}
+	return nil
+}
+
+func (c *certificate) pending() bool {
+	return c.op != nil && c.op.status == statusInProgress
+}
+
+// insertSorted adds key to the sorted slice s if it is missing.
+func insertSorted(s []string, key string) []string {
+	i, found := slices.BinarySearch(s, key)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, key)
+}
+
+// removeSorted removes key from the sorted slice s.
+func removeSorted(s []string, key string) []string {
+	i, found := slices.BinarySearch(s, key)
+	if !found {
+		return s
+	}
+	return slices.Delete(s, i, i+1)
+}
+
+func (v *vault) putLive(c *certificate) {
+	key := nameKey(c.name)
+	v.certs[key] = c
+	v.names = insertSorted(v.names, key)
+}
+
+func (v *vault) dropLive(key string) {
+	delete(v.certs, key)
+	v.names = removeSorted(v.names, key)
+}
+
+func (v *vault) putDeleted(d *deletedCertificate) {
+	key := nameKey(d.cert.name)
+	v.deleted[key] = d
+	v.delNames = insertSorted(v.delNames, key)
+}
+
+func (v *vault) dropDeleted(key string) {
+	delete(v.deleted, key)
+	v.delNames = removeSorted(v.delNames, key)
+}
+
+func (v *vault) nextSeq() uint64 {
+	v.seq++
+	return v.seq
+}
+
+// live returns the certificate with this name key if it can be read now:
+// not being recovered. Callers hold v.mu.
+func (v *vault) live(key string, now time.Time) *certificate {
+	c := v.certs[key]
+	if c == nil || now.Before(c.visibleAt) {
+		return nil
+	}
+	v.settle(c, now)
+	return c
+}
+
+// deletedEntry returns the soft-deleted certificate with this name key, and
+// whether it already shows in the deleted views. Certificates past their
+// scheduled purge date are purged here. Callers hold v.mu.
+func (v *vault) deletedEntry(key string, now time.Time) (*deletedCertificate, bool) {
+	d := v.deleted[key]
+	if d == nil {
+		return nil, false
+	}
+	if !now.Before(d.purgeAt) {
+		v.dropDeleted(key)
+		return nil, false
+	}
+	return d, !now.Before(d.visibleAt)
+}
+
+// checkNameFree answers the conflicts of creating, importing or restoring
+// under a name: soft-deleted, being deleted, being purged or being
+// recovered. Callers hold v.mu.
+func (v *vault) checkNameFree(key, name string, now time.Time) error {
+	if d, visible := v.deletedEntry(key, now); d != nil {
+		if !visible {
+			return beingDeleted(name)
+		}
+		return deletedButRecoverable(name)
+	}
+	if until, ok := v.purging[key]; ok {
+		if now.Before(until) {
+			return conflict("ObjectIsBeingDeleted", "certificate %q is being purged; retry later", name)
+		}
+		delete(v.purging, key)
+	}
+	if c := v.certs[key]; c != nil && now.Before(c.visibleAt) {
+		return conflict("", "certificate %q is being recovered; retry later", name)
+	}
+	return nil
+}
+
+// recoveryLevel is the deletion recovery level of the vault's objects.
+func (v *vault) recoveryLevel() gen.DeletionRecoveryLevel {
+	custom := v.cfg.recoverableDays < 90
+	switch {
+	case v.cfg.noSoftDelete:
+		return gen.DeletionRecoveryLevelPurgeable
+	case v.cfg.purgeProtection && custom:
+		return gen.DeletionRecoveryLevelCustomizedRecoverable
+	case v.cfg.purgeProtection:
+		return gen.DeletionRecoveryLevelRecoverable
+	case custom:
+		return gen.DeletionRecoveryLevelCustomizedRecoverablePurgeable
+	default:
+		return gen.DeletionRecoveryLevelRecoverablePurgeable
+	}
+}
+
+func (v *vault) recoverableDays() *int32 {
+	if v.cfg.noSoftDelete {
+		return nil
+	}
+	return ptr(int32(v.cfg.recoverableDays))
+}
