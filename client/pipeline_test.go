@@ -3,6 +3,9 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -155,5 +158,83 @@ func TestNewLoopbackHTTP(t *testing.T) {
 	}
 	if _, err := New("http://127.0.0.1:8080", ts); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("http without the option: err = %v", err)
+	}
+}
+
+// TestSecretsStayOutOfLogsAndErrors sends a token, a PFX password, a PEM
+// private key and an issuer password to a vault that refuses them all, and
+// checks that none of them appears in a log record or an error.
+func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
+	t.Parallel()
+	const (
+		token       = "tok-SECRET-1"
+		pfxPassword = "pfx-SECRET-2"
+		issuerPass  = "iss-SECRET-3"
+	)
+	cert, key := selfSigned(t)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), keyPEM...)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 400, `{"error":{"code":"BadParameter","message":"refused"}}`)
+	})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New(testVault, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}),
+		WithTransport(&handlerTransport{h: mux}), WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	_, err = c.ImportCertificate(t.Context(), "pfx", []byte{0x30, 0x82, 1, 2}, &ImportCertificateOptions{Password: pfxPassword})
+	errs = append(errs, err)
+	_, err = c.ImportCertificate(t.Context(), "pem", data, nil)
+	errs = append(errs, err)
+	_, err = c.CreateIssuer(t.Context(), "iss", "Test", &CreateIssuerOptions{Password: issuerPass})
+	errs = append(errs, err)
+
+	secrets := []string{token, pfxPassword, issuerPass, string(keyPEM[30:80]), base64.StdEncoding.EncodeToString(keyDER)[:40]}
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("call %d succeeded", i)
+		}
+		for _, s := range secrets {
+			if strings.Contains(err.Error(), s) {
+				t.Errorf("error %q contains a secret", err)
+			}
+		}
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged")
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the logs contain a secret %q:\n%s", s, logs.String())
+		}
+	}
+}
+
+func TestClientConcurrentUse(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 10 {
+				if cert, err := c.GetCertificate(t.Context(), "web", nil); err != nil || cert.Properties.Name != "web" {
+					t.Errorf("GetCertificate = %v, %v", cert, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := tr.calls.Load(); n != 160 {
+		t.Errorf("%d requests, want 160", n)
 	}
 }

@@ -50,7 +50,11 @@ func (p *Poller[T]) Poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.delay = p.c.pollDelay(h)
+	d := p.c.pollDelay(h)
+	if d == 0 && p.delay == 0 {
+		d = p.c.pollFrequency // "Retry-After: 0" twice in a row must not make Wait spin
+	}
+	p.delay = d
 	return nil
 }
 
@@ -69,7 +73,8 @@ func (p *Poller[T]) Result() (T, error) {
 
 // Wait polls until the operation ends and returns its outcome. Between
 // requests it waits as long as the service's Retry-After header asks (up to
-// a minute) or else the client's poll frequency, plus up to 10% jitter. It
+// a minute; a zero wait is honoured only once in a row) or else the
+// client's poll frequency, plus up to 10% jitter. It
 // returns early with the context's error when ctx ends, and with the error
 // of a failed status request.
 func (p *Poller[T]) Wait(ctx context.Context) (T, error) {

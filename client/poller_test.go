@@ -367,3 +367,37 @@ func TestJitter(t *testing.T) {
 		t.Error("jitter never varies")
 	}
 }
+
+func TestPollerZeroRetryAfterDoesNotSpin(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t, WithPollFrequency(time.Second))
+		clk := newClock()
+		mux.HandleFunc("POST /certificates/web/create", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			reply(w, 202, opInProgress)
+		})
+		polls := 0
+		mux.HandleFunc("GET /certificates/web/pending", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			w.Header().Set("Retry-After", "0")
+			if polls++; polls < 3 {
+				reply(w, 200, opInProgress)
+				return
+			}
+			reply(w, 200, opWith("completed", ""))
+		})
+		handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON)
+		p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		at := clk.times()
+		if len(at) != 3 || at[0] != 0 || !within(at[1], time.Second) || at[2] != at[1] {
+			t.Errorf("polls at %v, want 0s, then 1s (frequency after a second zero wait), then at once", at)
+		}
+	})
+}
