@@ -184,6 +184,9 @@ func cloneOr(in *[]string, old []string) []string {
 }
 
 func cloneActions(in []gen.LifetimeAction) []gen.LifetimeAction {
+	if in == nil {
+		return nil
+	}
 	out := make([]gen.LifetimeAction, len(in))
 	for i, a := range in {
 		if a.Trigger != nil {

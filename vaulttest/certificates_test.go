@@ -1,0 +1,245 @@
+package vaulttest
+
+import (
+	"crypto/sha1"
+	"crypto/x509"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+func TestGetCertificate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := h.createDone("web-01")
+
+	id := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/web-01/([0-9a-f]{32})$`).FindStringSubmatch(deref(b.ID))
+	if id == nil {
+		t.Fatalf("id %q is not https://{vault}/certificates/{name}/{32 hex}", deref(b.ID))
+	}
+	version := id[1]
+	base := h.srv.URL
+	if got, want := deref(b.Kid), base+"/keys/web-01/"+version; got != want {
+		t.Errorf("kid = %q, want %q", got, want)
+	}
+	if got, want := deref(b.Sid), base+"/secrets/web-01/"+version; got != want {
+		t.Errorf("sid = %q, want %q", got, want)
+	}
+	cert, err := x509.ParseCertificate(deref(b.Cer))
+	if err != nil {
+		t.Fatalf("cer: %v", err)
+	}
+	sum := sha1.Sum(cert.Raw)
+	if diff := cmp.Diff(gen.Base64URL(sum[:]), deref(b.X509Thumbprint)); diff != "" {
+		t.Errorf("x5t is not the SHA-1 of cer (-want +got):\n%s", diff)
+	}
+	a := b.Attributes
+	wantAttrs := &gen.CertificateAttributes{
+		Enabled:         ptr(true),
+		NotBefore:       gen.NewUnixTime(cert.NotBefore),
+		Expires:         gen.NewUnixTime(cert.NotAfter),
+		Created:         gen.NewUnixTime(h.clock.Now()),
+		Updated:         gen.NewUnixTime(h.clock.Now()),
+		RecoveryLevel:   ptr(gen.DeletionRecoveryLevelRecoverablePurgeable),
+		RecoverableDays: ptr(int32(90)),
+	}
+	if diff := cmp.Diff(wantAttrs, a); diff != "" {
+		t.Errorf("attributes (-want +got):\n%s", diff)
+	}
+	if got := deref(deref(b.Policy).ID); got != base+"/certificates/web-01/policy" {
+		t.Errorf("policy id = %q", got)
+	}
+
+	// The same version by id, by the latest with and without the slash,
+	// and case-insensitively.
+	for _, path := range []string{"/certificates/web-01/" + version, "/certificates/web-01", "/certificates/WEB-01/"} {
+		var again gen.CertificateBundle
+		h.call("GET", path, nil, http.StatusOK, &again)
+		if diff := cmp.Diff(b, again); diff != "" {
+			t.Errorf("GET %s differs (-first +again):\n%s", path, diff)
+		}
+	}
+}
+
+func TestGetCertificateErrors(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("known")
+	h.fail("GET", "/certificates/missing/", nil, http.StatusNotFound, "CertificateNotFound", "")
+	h.fail("GET", "/certificates/known/00000000000000000000000000000000", nil, http.StatusNotFound, "CertificateNotFound", "")
+	h.fail("GET", "/certificates/bad_name/", nil, http.StatusBadRequest, "BadParameter", "")
+	h.fail("PUT", "/certificates/known/", nil, http.StatusMethodNotAllowed, "MethodNotAllowed", "")
+	h.fail("GET", "/nothing/here", nil, http.StatusNotFound, "NotFound", "")
+}
+
+func TestResponseHeaders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithRegion("northeurope"))
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", h.url("/certificates/none/"), nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("x-ms-client-request-id", "client-42")
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := map[string]string{}
+	for _, k := range []string{"x-ms-keyvault-region", "x-ms-keyvault-service-version", "x-ms-client-request-id", "Content-Type"} {
+		got[k] = resp.Header.Get(k)
+	}
+	want := map[string]string{
+		"x-ms-keyvault-region":          "northeurope",
+		"x-ms-keyvault-service-version": serviceVersion,
+		"x-ms-client-request-id":        "client-42",
+		"Content-Type":                  "application/json; charset=utf-8",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("headers (-want +got):\n%s", diff)
+	}
+	if !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(resp.Header.Get("x-ms-request-id")) {
+		t.Errorf("x-ms-request-id = %q, want a UUID", resp.Header.Get("x-ms-request-id"))
+	}
+}
+
+func TestAPIVersionChecked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	msg := h.fail("GET", "/certificates?api-version=-", nil, http.StatusBadRequest, "BadParameter", "")
+	if !regexp.MustCompile(`api-version`).MatchString(msg) {
+		t.Errorf("message %q does not name api-version", msg)
+	}
+	h.fail("GET", "/certificates?api-version=1999-01-01", nil, http.StatusBadRequest, "BadParameter", "")
+	for _, v := range []string{"7.4", "2025-07-01", "2026-04-01"} {
+		h.call("GET", "/certificates?api-version="+v, nil, http.StatusOK, nil)
+	}
+	h2 := newHarness(t, WithAPIVersions("2099-01-01-preview"))
+	h2.call("GET", "/certificates?api-version=2099-01-01-preview", nil, http.StatusOK, nil)
+}
+
+func TestUpdateCertificate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	first := h.createDone("upd")
+	h.clock.Advance(60e9)
+	var got gen.CertificateBundle
+	h.call("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{
+		CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
+		Tags:                  &map[string]string{"team": "blue"},
+		CertificatePolicy: &gen.CertificatePolicy{
+			LifetimeActions: &[]gen.LifetimeAction{{
+				Trigger: &gen.Trigger{DaysBeforeExpiry: ptr(int32(30))},
+				Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionEmailContacts)},
+			}},
+		},
+	}, http.StatusOK, &got)
+	if deref(got.Attributes.Enabled) {
+		t.Error("enabled is still true")
+	}
+	if diff := cmp.Diff(map[string]string{"team": "blue"}, deref(got.Tags)); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	if got.Attributes.Updated.Time().Sub(first.Attributes.Updated.Time()) != 60e9 {
+		t.Errorf("updated = %v, want a minute after %v", got.Attributes.Updated.Time(), first.Attributes.Updated.Time())
+	}
+	la := deref(got.Policy.LifetimeActions)
+	if len(la) != 1 || deref(la[0].Trigger.DaysBeforeExpiry) != 30 {
+		t.Errorf("lifetime actions = %s", mustJSON(la))
+	}
+	// Tags are per version and are kept by later reads.
+	var again gen.CertificateBundle
+	h.call("GET", "/certificates/upd/", nil, http.StatusOK, &again)
+	if diff := cmp.Diff(got, again); diff != "" {
+		t.Errorf("GET after PATCH differs (-patch +get):\n%s", diff)
+	}
+	h.fail("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{CertificatePolicy: &gen.CertificatePolicy{
+		X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(-1))},
+	}}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("PATCH", "/certificates/nope/", gen.CertificateUpdateParameters{}, http.StatusNotFound, "CertificateNotFound", "")
+	h.fail("PATCH", "/certificates/upd/", nil, http.StatusBadRequest, "BadParameter", "")
+}
+
+func TestCertificateVersions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var ids []string
+	for range 3 {
+		b := h.createDone("multi")
+		ids = append(ids, deref(b.ID))
+		h.clock.Advance(1e9)
+	}
+	var list gen.CertificateListResult
+	h.call("GET", "/certificates/multi/versions", nil, http.StatusOK, &list)
+	var got []string
+	for _, it := range deref(list.Value) {
+		got = append(got, deref(it.ID))
+		if it.X509Thumbprint == nil || it.Attributes == nil || it.Attributes.RecoveryLevel != nil {
+			t.Errorf("item %s: want x5t and attributes without recoveryLevel", mustJSON(it))
+		}
+	}
+	if diff := cmp.Diff(ids, got); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+	if list.NextLink != nil {
+		t.Errorf("nextLink = %q, want none", *list.NextLink)
+	}
+	// The latest is the newest version; older ones stay readable.
+	var latest, oldest gen.CertificateBundle
+	h.call("GET", "/certificates/multi/", nil, http.StatusOK, &latest)
+	h.call("GET", ids[0][len(h.srv.URL):], nil, http.StatusOK, &oldest)
+	if deref(latest.ID) != ids[2] || deref(oldest.ID) != ids[0] {
+		t.Errorf("latest %s oldest %s", deref(latest.ID), deref(oldest.ID))
+	}
+	h.fail("GET", "/certificates/none/versions", nil, http.StatusNotFound, "CertificateNotFound", "")
+}
+
+func TestCertificatePolicy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("pol")
+	var p gen.CertificatePolicy
+	h.call("GET", "/certificates/pol/policy", nil, http.StatusOK, &p)
+	want := &gen.CertificatePolicy{
+		ID: ptr(h.srv.URL + "/certificates/pol/policy"),
+		KeyProperties: &gen.KeyProperties{
+			KeyType: ptr(gen.JSONWebKeyTypeEC), Curve: ptr(gen.JSONWebKeyCurveNameP256), KeySize: ptr(int32(256)),
+			Exportable: ptr(true), ReuseKey: ptr(false),
+		},
+		SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPKCS12)},
+		X509CertificateProperties: &gen.X509CertificateProperties{
+			Subject: ptr("CN=pol"), Ekus: &[]string{"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"},
+			KeyUsage: &[]gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature}, ValidityInMonths: ptr(int32(12)),
+		},
+		IssuerParameters: &gen.IssuerParameters{Name: ptr("Self")},
+		LifetimeActions: &[]gen.LifetimeAction{{
+			Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(80))},
+			Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionAutoRenew)},
+		}},
+		Attributes: &gen.CertificateAttributes{
+			Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now()),
+		},
+	}
+	if diff := cmp.Diff(want, &p); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+
+	h.clock.Advance(5e9)
+	var updated gen.CertificatePolicy
+	h.call("PATCH", "/certificates/pol/policy", gen.CertificatePolicy{
+		SecretProperties:          &gen.SecretProperties{ContentType: ptr(contentPEM)},
+		X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(6))},
+	}, http.StatusOK, &updated)
+	want.SecretProperties.ContentType = ptr(contentPEM)
+	want.X509CertificateProperties.ValidityInMonths = ptr(int32(6))
+	want.Attributes.Updated = gen.NewUnixTime(h.clock.Now())
+	if diff := cmp.Diff(want, &updated); diff != "" {
+		t.Errorf("updated policy (-want +got):\n%s", diff)
+	}
+	h.fail("PATCH", "/certificates/pol/policy", gen.CertificatePolicy{
+		KeyProperties: &gen.KeyProperties{KeySize: ptr(int32(1000))},
+	}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("GET", "/certificates/none/policy", nil, http.StatusNotFound, "CertificateNotFound", "")
+	h.fail("PATCH", "/certificates/none/policy", gen.CertificatePolicy{}, http.StatusNotFound, "CertificateNotFound", "")
+}

@@ -1,0 +1,422 @@
+package vaulttest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+func TestCreateCertificateAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithRealisticDelays())
+	var op gen.CertificateOperation
+	hdr := h.call("POST", "/certificates/new-cert/create",
+		gen.CertificateCreateParameters{CertificatePolicy: selfPolicy("CN=new")}, http.StatusAccepted, &op)
+
+	if got := hdr.Get("Retry-After"); got != "10" {
+		t.Errorf("Retry-After = %q, want 10", got)
+	}
+	loc := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/new-cert/pending\?api-version=2025-07-01&request_id=([0-9a-f]{32})$`).FindStringSubmatch(hdr.Get("Location"))
+	if loc == nil {
+		t.Fatalf("Location = %q", hdr.Get("Location"))
+	}
+	csr, err := x509.ParseCertificateRequest(deref(op.Csr))
+	if err != nil {
+		t.Fatalf("csr: %v", err)
+	}
+	if csr.Subject.CommonName != "new" {
+		t.Errorf("csr subject %q", csr.Subject)
+	}
+	want := gen.CertificateOperation{
+		ID:                    ptr(h.srv.URL + "/certificates/new-cert/pending"),
+		IssuerParameters:      &gen.IssuerParameters{Name: ptr("Self")},
+		Csr:                   op.Csr,
+		CancellationRequested: ptr(false),
+		Status:                ptr("inProgress"),
+		StatusDetails:         ptr(detailsInProgress),
+		RequestID:             ptr(loc[1]),
+	}
+	if diff := cmp.Diff(want, op); diff != "" {
+		t.Errorf("operation (-want +got):\n%s", diff)
+	}
+	// Until the create delay has passed, there is no version to read.
+	h.fail("GET", "/certificates/new-cert/", nil, http.StatusNotFound, "CertificateNotFound", "")
+	var p gen.CertificatePolicy
+	h.call("GET", "/certificates/new-cert/policy", nil, http.StatusOK, &p)
+}
+
+func TestCreateCompletesAfterDelay(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithDelays(Delays{Create: 5 * time.Second}))
+	h.create("slow", selfPolicy("CN=slow"))
+	var op gen.CertificateOperation
+	h.call("GET", "/certificates/slow/pending", nil, http.StatusOK, &op)
+	if deref(op.Status) != "inProgress" || op.Target != nil {
+		t.Fatalf("before the delay: %s", mustJSON(op))
+	}
+	h.clock.Advance(5 * time.Second)
+	var done gen.CertificateOperation
+	h.call("GET", "/certificates/slow/pending", nil, http.StatusOK, &done)
+	if deref(done.Status) != "completed" || deref(done.Target) != h.srv.URL+"/certificates/slow" || done.StatusDetails != nil {
+		t.Fatalf("after the delay: %s", mustJSON(done))
+	}
+	var b gen.CertificateBundle
+	h.call("GET", "/certificates/slow/", nil, http.StatusOK, &b)
+	if b.Attributes.Created.Time() != h.clock.Now() {
+		t.Errorf("created %v, want the completion time %v", b.Attributes.Created.Time(), h.clock.Now())
+	}
+}
+
+func TestCreateCompletesAfterPolls(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithDelays(Delays{PendingPolls: 2}))
+	h.create("polled", selfPolicy("CN=p"))
+	for i, want := range []string{"inProgress", "inProgress", "completed", "completed"} {
+		var op gen.CertificateOperation
+		h.call("GET", "/certificates/polled/pending", nil, http.StatusOK, &op)
+		if got := deref(op.Status); got != want {
+			t.Errorf("poll %d: status %q, want %q", i+1, got, want)
+		}
+	}
+}
+
+func TestCreateErrors(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	kty := gen.JSONWebKeyType("oct")
+	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
+		KeyProperties: &gen.KeyProperties{KeyType: &kty},
+	}}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
+		IssuerParameters: &gen.IssuerParameters{Name: ptr("Self")},
+	}}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/x/create", "not an object", http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/bad.name/create", gen.CertificateCreateParameters{}, http.StatusBadRequest, "BadParameter", "")
+
+	// A pending Unknown-issuer request blocks another create (and import).
+	unknown := selfPolicy("CN=u")
+	unknown.IssuerParameters.Name = ptr("Unknown")
+	h.create("busy", unknown)
+	h.fail("POST", "/certificates/busy/create", gen.CertificateCreateParameters{CertificatePolicy: unknown},
+		http.StatusConflict, "Conflict", "")
+}
+
+func TestCreateNewVersionReusesPolicyAndKey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	latest := func() gen.CertificateBundle {
+		var b gen.CertificateBundle
+		h.call("GET", "/certificates/renew/", nil, http.StatusOK, &b)
+		return b
+	}
+	first := h.createDone("renew")
+	h.create("renew", selfPolicy("CN=renew"))
+	second := latest()
+	reuse := selfPolicy("CN=renew")
+	reuse.KeyProperties.ReuseKey = ptr(true)
+	h.create("renew", reuse)
+	third := latest()
+	// A create without a policy makes a new version with the stored one.
+	h.call("POST", "/certificates/renew/create", gen.CertificateCreateParameters{}, http.StatusAccepted, nil)
+	fourth := latest()
+
+	key := func(b gen.CertificateBundle) any {
+		c, err := x509.ParseCertificate(deref(b.Cer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.PublicKey
+	}
+	ids := map[string]bool{deref(first.ID): true, deref(second.ID): true, deref(third.ID): true, deref(fourth.ID): true}
+	if len(ids) != 4 {
+		t.Fatal("creates did not make new versions")
+	}
+	if publicKeyEqual(key(first), key(second)) {
+		t.Error("a new key was expected without reuse_key")
+	}
+	if !publicKeyEqual(key(second), key(third)) || !publicKeyEqual(key(third), key(fourth)) {
+		t.Error("reuse_key did not reuse the previous key")
+	}
+}
+
+func TestCreateAttributesAndTags(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.call("POST", "/certificates/tagged/create", gen.CertificateCreateParameters{
+		CertificatePolicy:     selfPolicy("CN=t"),
+		CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
+		Tags:                  &map[string]string{"env": "test"},
+	}, http.StatusAccepted, nil)
+	var b gen.CertificateBundle
+	h.call("GET", "/certificates/tagged/", nil, http.StatusOK, &b)
+	if deref(b.Attributes.Enabled) || deref(b.Tags)["env"] != "test" {
+		t.Errorf("attributes %s tags %v", mustJSON(b.Attributes), deref(b.Tags))
+	}
+}
+
+// externalCA signs CSRs as a certificate authority outside the vault.
+type externalCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newExternalCA(t *testing.T) *externalCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "External Test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &externalCA{cert: cert, key: key}
+}
+
+func (ca *externalCA) sign(t *testing.T, csrDER []byte) []byte {
+	t.Helper()
+	csr, err := x509.ParseCertificateRequest(csrDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: csr.Subject, DNSNames: csr.DNSNames,
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().AddDate(0, 6, 0),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, csr.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func unknownPolicy(subject string) *gen.CertificatePolicy {
+	p := selfPolicy(subject)
+	p.IssuerParameters.Name = ptr("Unknown")
+	return p
+}
+
+func TestMergeCertificate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	op := h.create("merged", unknownPolicy("CN=merged.example"))
+	if deref(op.StatusDetails) != detailsUnknown {
+		t.Errorf("status_details = %q", deref(op.StatusDetails))
+	}
+	var still gen.CertificateOperation
+	h.call("GET", "/certificates/merged/pending", nil, http.StatusOK, &still)
+	if deref(still.Status) != "inProgress" {
+		t.Fatalf("Unknown-issuer operation completed by itself: %s", mustJSON(still))
+	}
+
+	ca := newExternalCA(t)
+	leaf := ca.sign(t, deref(op.Csr))
+	// A certificate for another key is refused.
+	other := newExternalCA(t)
+	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{other.cert.Raw}},
+		http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{[]byte("junk")}},
+		http.StatusBadRequest, "BadParameter", "")
+	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{},
+		http.StatusBadRequest, "BadParameter", "")
+
+	// The chain may come in any order; the leaf goes first.
+	var b gen.CertificateBundle
+	h.call("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{
+		X509Certificates: [][]byte{ca.cert.Raw, leaf},
+		Tags:             &map[string]string{"merged": "yes"},
+	}, http.StatusCreated, &b)
+	if diff := cmp.Diff(leaf, deref(b.Cer)); diff != "" {
+		t.Errorf("cer is not the merged leaf")
+	}
+	if deref(b.Tags)["merged"] != "yes" {
+		t.Errorf("tags = %v", deref(b.Tags))
+	}
+	h.call("GET", "/certificates/merged/pending", nil, http.StatusOK, &still)
+	if deref(still.Status) != "completed" {
+		t.Errorf("operation after merge: %s", mustJSON(still))
+	}
+	var s gen.SecretBundle
+	h.call("GET", "/secrets/merged/?outContentType=application/x-pem-file", nil, http.StatusOK, &s)
+	blocks := pemTypes(deref(s.Value))
+	if diff := cmp.Diff([]string{"PRIVATE KEY", "CERTIFICATE", "CERTIFICATE"}, blocks); diff != "" {
+		t.Errorf("PEM secret blocks (-want +got):\n%s", diff)
+	}
+	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},
+		http.StatusNotFound, "PendingCertificateNotFound", "")
+	h.fail("POST", "/certificates/never/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},
+		http.StatusNotFound, "PendingCertificateNotFound", "")
+}
+
+func TestMergeOnlyForUnknownIssuer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithDelays(Delays{Create: time.Hour}))
+	op := h.create("selfish", selfPolicy("CN=s"))
+	leaf := newExternalCA(t).sign(t, deref(op.Csr))
+	h.fail("POST", "/certificates/selfish/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},
+		http.StatusBadRequest, "BadParameter", "")
+}
+
+func pemTypes(s string) []string {
+	var types []string
+	rest := []byte(s)
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return types
+		}
+		types = append(types, b.Type)
+	}
+}
+
+func TestCancelOperation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.create("cancel-me", unknownPolicy("CN=c"))
+	var op gen.CertificateOperation
+	h.call("PATCH", "/certificates/cancel-me/pending", gen.CertificateOperationUpdateParameter{CancellationRequested: true}, http.StatusOK, &op)
+	if !deref(op.CancellationRequested) || deref(op.Status) != "inProgress" {
+		t.Fatalf("right after the cancel request: %s", mustJSON(op))
+	}
+	h.call("GET", "/certificates/cancel-me/pending", nil, http.StatusOK, &op)
+	if deref(op.Status) != "cancelled" || deref(op.StatusDetails) != detailsCancelled {
+		t.Errorf("after the cancel request: %s", mustJSON(op))
+	}
+	h.fail("PATCH", "/certificates/missing/pending", gen.CertificateOperationUpdateParameter{CancellationRequested: true},
+		http.StatusNotFound, "PendingCertificateNotFound", "")
+	// A cancelled request no longer blocks a new create.
+	h.create("cancel-me", selfPolicy("CN=c"))
+}
+
+func TestDeleteOperation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	created := h.create("drop-op", unknownPolicy("CN=d"))
+	var op gen.CertificateOperation
+	h.call("DELETE", "/certificates/drop-op/pending", nil, http.StatusOK, &op)
+	if diff := cmp.Diff(created, op); diff != "" {
+		t.Errorf("deleted operation (-created +deleted):\n%s", diff)
+	}
+	h.fail("GET", "/certificates/drop-op/pending", nil, http.StatusNotFound, "PendingCertificateNotFound", "")
+	// The name had no version, so it is gone altogether.
+	h.fail("GET", "/certificates/drop-op/policy", nil, http.StatusNotFound, "CertificateNotFound", "")
+	h.fail("DELETE", "/certificates/drop-op/pending", nil, http.StatusNotFound, "PendingCertificateNotFound", "")
+
+	// With a version, the certificate stays.
+	h.createDone("keeps")
+	h.call("DELETE", "/certificates/keeps/pending", nil, http.StatusOK, nil)
+	h.call("GET", "/certificates/keeps/", nil, http.StatusOK, nil)
+}
+
+func TestConfiguredIssuer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.call("PUT", "/certificates/issuers/my-ca", gen.CertificateIssuerSetParameters{Provider: "Test"}, http.StatusOK, nil)
+	p := selfPolicy("CN=issued.example")
+	p.IssuerParameters.Name = ptr("my-ca")
+	h.create("issued", p)
+	var op gen.CertificateOperation
+	h.call("GET", "/certificates/issued/pending", nil, http.StatusOK, &op)
+	if deref(op.Status) != "completed" {
+		t.Fatalf("operation: %s", mustJSON(op))
+	}
+	var s gen.SecretBundle
+	h.call("GET", "/secrets/issued/?outContentType=application/x-pem-file", nil, http.StatusOK, &s)
+	var certs []*x509.Certificate
+	rest := []byte(deref(s.Value))
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type == "CERTIFICATE" {
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			certs = append(certs, c)
+		}
+	}
+	if len(certs) != 2 {
+		t.Fatalf("chain has %d certificates, want leaf and CA", len(certs))
+	}
+	block, _ := pem.Decode(h.srv.CACertPEM())
+	ca, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !certs[1].Equal(ca) {
+		t.Error("the chain's second certificate is not the emulator CA")
+	}
+	if err := certs[0].CheckSignatureFrom(ca); err != nil {
+		t.Errorf("issued certificate is not signed by the emulator CA: %v", err)
+	}
+}
+
+func TestFailedOperations(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.call("PUT", "/certificates/issuers/off", gen.CertificateIssuerSetParameters{
+		Provider: "Test", Attributes: &gen.IssuerAttributes{Enabled: ptr(false)},
+	}, http.StatusOK, nil)
+	tests := []struct{ issuer, code string }{
+		{"nobody", "CertificateIssuerNotFound"},
+		{"off", "BadParameter"},
+	}
+	for _, tt := range tests {
+		p := selfPolicy("CN=f")
+		p.IssuerParameters.Name = ptr(tt.issuer)
+		name := "fail-" + tt.issuer
+		h.create(name, p)
+		var op gen.CertificateOperation
+		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
+		if deref(op.Status) != "failed" || op.Error == nil || deref(op.Error.Code) != tt.code ||
+			!strings.Contains(deref(op.StatusDetails), tt.issuer) {
+			t.Errorf("issuer %s: operation %s", tt.issuer, mustJSON(op))
+		}
+		h.fail("GET", "/certificates/"+name+"/", nil, http.StatusNotFound, "CertificateNotFound", "")
+	}
+}
+
+func TestListIncludePending(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("done")
+	h.create("waiting", unknownPolicy("CN=w"))
+	ids := func(path string) []string {
+		var l gen.CertificateListResult
+		h.call("GET", path, nil, http.StatusOK, &l)
+		var out []string
+		for _, it := range deref(l.Value) {
+			out = append(out, strings.TrimPrefix(deref(it.ID), h.srv.URL))
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"/certificates/done"}, ids("/certificates")); diff != "" {
+		t.Errorf("without pending (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"/certificates/done", "/certificates/waiting"}, ids("/certificates?includePending=true")); diff != "" {
+		t.Errorf("with pending (-want +got):\n%s", diff)
+	}
+	h.fail("GET", "/certificates?includePending=maybe", nil, http.StatusBadRequest, "BadParameter", "")
+}
