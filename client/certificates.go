@@ -43,7 +43,7 @@ func (c *Client) GetCertificateVersion(ctx context.Context, name, version string
 
 func (c *Client) getCertificate(ctx context.Context, name, version string) (*Certificate, error) {
 	var b gen.CertificateBundle
-	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/"+version, "", nil, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/"+version, nil, &b, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -80,7 +80,7 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
 	}
 	var b gen.CertificateBundle
-	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/"+opts.Version, "", &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/"+opts.Version, &body, &b, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -101,7 +101,7 @@ func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCe
 		return nil, err
 	}
 	var r gen.BackupCertificateResult
-	if _, err := c.do(ctx, http.MethodPost, "/certificates/"+name+"/backup", "", nil, &r, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodPost, "/certificates/"+name+"/backup", nil, &r, http.StatusOK); err != nil {
 		return nil, err
 	}
 	if r.Value == nil {
@@ -128,7 +128,7 @@ func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, _ 
 	}
 	body := gen.CertificateRestoreParameters{CertificateBundleBackup: backup}
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/restore", "", &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/restore", &body, &b, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil

@@ -47,13 +47,9 @@ func (c *Client) DeleteContacts(ctx context.Context, _ *ContactsOptions) ([]Cont
 	return c.contactsRequest(ctx, http.MethodDelete, nil)
 }
 
-func (c *Client) contactsRequest(ctx context.Context, method string, in *gen.Contacts) ([]Contact, error) {
+func (c *Client) contactsRequest(ctx context.Context, method string, in any) ([]Contact, error) {
 	var w gen.Contacts
-	var body any
-	if in != nil {
-		body = in
-	}
-	if _, err := c.do(ctx, method, "/certificates/contacts", "", body, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, method, "/certificates/contacts", in, &w, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return contactsFromWire(&w), nil

@@ -71,7 +71,7 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
 	var w gen.CertificateOperation
-	h, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/create", "", &body, &w, http.StatusAccepted)
+	h, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/create", &body, &w, http.StatusAccepted)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *createState) step(ctx context.Context, p *Poller[*CreateCertificateResu
 	if s.op == nil || s.op.Status != OperationStatusCompleted {
 		var w gen.CertificateOperation
 		var err error
-		if h, err = p.c.do(ctx, http.MethodGet, "/certificates/"+s.name+"/pending", "", nil, &w, http.StatusOK); err != nil {
+		if h, err = p.c.do(ctx, http.MethodGet, "/certificates/"+s.name+"/pending", nil, &w, http.StatusOK); err != nil {
 			return nil, err
 		}
 		s.op = operationFromWire(&w)

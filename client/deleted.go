@@ -30,13 +30,13 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *Beg
 		return nil, err
 	}
 	var b gen.DeletedCertificateBundle
-	h, err := c.do(ctx, http.MethodDelete, "/certificates/"+name, "", nil, &b, http.StatusOK)
+	h, err := c.do(ctx, http.MethodDelete, "/certificates/"+name, nil, &b, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
 	deleted := deletedFromBundle(&b)
 	p := newPoller(c, func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
-		h, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, "", nil, nil, http.StatusOK)
+		h, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, nil, nil, http.StatusOK)
 		switch {
 		case err == nil || isStatus(err, http.StatusForbidden):
 			p.finish(deleted, nil)
@@ -67,7 +67,7 @@ func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetD
 		return nil, err
 	}
 	var b gen.DeletedCertificateBundle
-	if _, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, "", nil, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, nil, &b, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return deletedFromBundle(&b), nil
@@ -124,7 +124,7 @@ func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, _ *Pu
 	if err := checkName("certificate", name); err != nil {
 		return err
 	}
-	_, err := c.do(ctx, http.MethodDelete, "/deletedcertificates/"+name, "", nil, nil, http.StatusNoContent)
+	_, err := c.do(ctx, http.MethodDelete, "/deletedcertificates/"+name, nil, nil, http.StatusNoContent)
 	return err
 }
 
@@ -146,13 +146,13 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 		return nil, err
 	}
 	var b gen.CertificateBundle
-	h, err := c.do(createsState(ctx), http.MethodPost, "/deletedcertificates/"+name+"/recover", "", nil, &b, http.StatusOK)
+	h, err := c.do(createsState(ctx), http.MethodPost, "/deletedcertificates/"+name+"/recover", nil, &b, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)
 	p := newPoller(c, func(ctx context.Context, p *Poller[*Certificate]) (http.Header, error) {
-		h, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/", "", nil, nil, http.StatusOK)
+		h, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/", nil, nil, http.StatusOK)
 		switch {
 		case err == nil || isStatus(err, http.StatusForbidden):
 			p.finish(recovered, nil)

@@ -83,7 +83,7 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/import", "", &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/import", &body, &b, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -148,7 +148,7 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
 	}
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/pending/merge", "", &body, &b, http.StatusCreated); err != nil {
+	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/pending/merge", &body, &b, http.StatusCreated); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil

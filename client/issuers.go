@@ -108,7 +108,7 @@ func (c *Client) DeleteIssuer(ctx context.Context, name string, _ *DeleteIssuerO
 
 func (c *Client) issuerRequest(ctx context.Context, method, name string, in any) (*Issuer, error) {
 	var w gen.IssuerBundle
-	if _, err := c.do(ctx, method, "/certificates/issuers/"+name, "", in, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, method, "/certificates/issuers/"+name, in, &w, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return issuerFromWire(&w), nil

@@ -46,7 +46,7 @@ func (c *Client) operationRequest(ctx context.Context, method, name string, in a
 		return nil, err
 	}
 	var w gen.CertificateOperation
-	if _, err := c.do(ctx, method, "/certificates/"+name+"/pending", "", in, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, method, "/certificates/"+name+"/pending", in, &w, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return operationFromWire(&w), nil

@@ -74,7 +74,7 @@ func (c *Client) GetCertificatePolicy(ctx context.Context, name string, _ *GetCe
 		return nil, err
 	}
 	var w gen.CertificatePolicy
-	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/policy", "", nil, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/policy", nil, &w, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return policyFromWire(&w), nil
@@ -103,7 +103,7 @@ func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, polic
 		return nil, err
 	}
 	var w gen.CertificatePolicy
-	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/policy", "", policyToWire(policy), &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/policy", policyToWire(policy), &w, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return policyFromWire(&w), nil

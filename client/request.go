@@ -25,15 +25,11 @@ var (
 )
 
 // do sends a request to path (already escaped; names and versions are
-// validated to need no escaping) with the api-version and the extra query,
-// and decodes the response into out when its status is ok. in, when not
-// nil, is sent as JSON. It returns the response's header.
-func (c *Client) do(ctx context.Context, method, path, query string, in, out any, ok int) (http.Header, error) {
-	u := c.vaultURL + path + "?" + c.apiQuery
-	if query != "" {
-		u += "&" + query
-	}
-	return c.doURL(ctx, method, u, in, out, ok)
+// validated to need no escaping) with the api-version, and decodes the
+// response into out when its status is ok. in, when not nil, is sent as
+// JSON. It returns the response's header.
+func (c *Client) do(ctx context.Context, method, path string, in, out any, ok int) (http.Header, error) {
+	return c.doURL(ctx, method, c.vaultURL+path+"?"+c.apiQuery, in, out, ok)
 }
 
 // doURL is do for a full URL, which the caller has checked points at the vault.
