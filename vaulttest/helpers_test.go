@@ -56,6 +56,17 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 	return &harness{t: t, srv: srv, clock: clock, token: tok.AccessToken}
 }
 
+// refreshToken gets a current token, after the clock moved past the old
+// one's expiry.
+func (h *harness) refreshToken() {
+	h.t.Helper()
+	tok, err := h.srv.TokenSource().Token()
+	if err != nil {
+		h.t.Fatalf("get token: %v", err)
+	}
+	h.token = tok.AccessToken
+}
+
 // url makes an absolute URL for path, adding api-version unless the path
 // has one (or has "api-version=-", which means none).
 func (h *harness) url(path string) string {

@@ -1,0 +1,140 @@
+package vaulttest
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/gen"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+func TestGetSecretPKCS12(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := h.createDone("sec")
+	version := deref(b.ID)[strings.LastIndexByte(deref(b.ID), '/')+1:]
+	var s gen.SecretBundle
+	h.call("GET", "/secrets/sec/"+version, nil, http.StatusOK, &s)
+	level := gen.DeletionRecoveryLevelRecoverablePurgeable
+	want := gen.SecretBundle{
+		ID:          b.Sid,
+		Kid:         b.Kid,
+		ContentType: ptr(contentPKCS12),
+		Managed:     ptr(true),
+		Value:       s.Value,
+		Attributes: &gen.SecretAttributes{
+			Enabled: ptr(true), NotBefore: b.Attributes.NotBefore, Expires: b.Attributes.Expires,
+			Created: b.Attributes.Created, Updated: b.Attributes.Updated, RecoveryLevel: &level, RecoverableDays: ptr(int32(90)),
+		},
+	}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("secret (-want +got):\n%s", diff)
+	}
+	data, err := base64.StdEncoding.DecodeString(deref(s.Value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, leaf, _, err := pkcs12.DecodeChain(data, "")
+	if err != nil {
+		t.Fatalf("the PKCS#12 does not open with an empty password: %v", err)
+	}
+	if !publicKeyEqual(leaf.PublicKey, key.(crypto.Signer).Public()) {
+		t.Error("the PKCS#12 key does not match its certificate")
+	}
+	if !leaf.Equal(mustParse(t, deref(b.Cer))) {
+		t.Error("the PKCS#12 certificate is not the certificate's cer")
+	}
+}
+
+func mustParse(t *testing.T, der []byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGetSecretConversionAndContentTypes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("pfx")
+	pemPolicy := selfPolicy("CN=pem")
+	pemPolicy.SecretProperties = &gen.SecretProperties{ContentType: ptr(contentPEM)}
+	h.create("pem", pemPolicy)
+
+	tests := []struct {
+		path   string
+		ct     string
+		blocks []string
+	}{
+		{"/secrets/pfx/?outContentType=application/x-pem-file", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
+		{"/secrets/pfx/?outContentType=application/x-pkcs12", contentPKCS12, nil},
+		{"/secrets/pem/", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
+		{"/secrets/pem/?outContentType=application/x-pem-file", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
+	}
+	for _, tt := range tests {
+		var s gen.SecretBundle
+		h.call("GET", tt.path, nil, http.StatusOK, &s)
+		if deref(s.ContentType) != tt.ct {
+			t.Errorf("%s: contentType %q, want %q", tt.path, deref(s.ContentType), tt.ct)
+		}
+		if tt.blocks != nil {
+			if diff := cmp.Diff(tt.blocks, pemTypes(deref(s.Value))); diff != "" {
+				t.Errorf("%s: PEM blocks (-want +got):\n%s", tt.path, diff)
+			}
+			block, _ := pem.Decode([]byte(deref(s.Value)))
+			if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+				t.Errorf("%s: the key is not PKCS#8: %v", tt.path, err)
+			}
+		}
+	}
+	h.fail("GET", "/secrets/pem/?outContentType=application/x-pkcs12", nil, http.StatusBadRequest, "BadParameter", "")
+	h.fail("GET", "/secrets/pfx/?outContentType=text/plain", nil, http.StatusBadRequest, "BadParameter", "")
+}
+
+func TestGetSecretNonExportable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, ct := range []string{contentPKCS12, contentPEM} {
+		p := selfPolicy("CN=locked")
+		p.KeyProperties.Exportable = ptr(false)
+		p.SecretProperties = &gen.SecretProperties{ContentType: ptr(ct)}
+		name := "locked-" + strings.ReplaceAll(strings.TrimPrefix(ct, "application/x-"), "-", "")
+		h.create(name, p)
+		var s gen.SecretBundle
+		h.call("GET", "/secrets/"+name+"/", nil, http.StatusOK, &s)
+		if ct == contentPEM {
+			if diff := cmp.Diff([]string{"CERTIFICATE"}, pemTypes(deref(s.Value))); diff != "" {
+				t.Errorf("PEM blocks of a non-exportable key (-want +got):\n%s", diff)
+			}
+			continue
+		}
+		data, _ := base64.StdEncoding.DecodeString(deref(s.Value))
+		if _, _, _, err := pkcs12.DecodeChain(data, ""); err == nil {
+			t.Error("the PKCS#12 of a non-exportable key holds a private key")
+		}
+		certs, err := pkcs12.DecodeTrustStore(data, "")
+		if err != nil || len(certs) != 1 {
+			t.Errorf("the PKCS#12 of a non-exportable key holds %d certificates (%v), want 1", len(certs), err)
+		}
+	}
+}
+
+func TestGetSecretErrors(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.call("POST", "/certificates/off/create", gen.CertificateCreateParameters{
+		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
+	}, http.StatusAccepted, nil)
+	h.fail("GET", "/secrets/off/", nil, http.StatusForbidden, "Forbidden", "")
+	h.fail("GET", "/secrets/none/", nil, http.StatusNotFound, "SecretNotFound", "")
+	h.fail("GET", "/secrets/off/0123456789abcdef0123456789abcdef", nil, http.StatusNotFound, "SecretNotFound", "")
+	h.fail("GET", "/secrets/bad_name/", nil, http.StatusBadRequest, "BadParameter", "")
+}
