@@ -353,8 +353,9 @@ func TestCancelOperation(t *testing.T) {
 	if _, err := p.Wait(ctx); !errors.Is(err, client.ErrOperationCancelled) {
 		t.Errorf("resumed poller: err = %v", err)
 	}
-	if op, err = c.DeleteCertificateOperation(ctx, "cancel-me", nil); err != nil {
-		t.Fatal(err)
+	deleted, err := c.DeleteCertificateOperation(ctx, "cancel-me", nil)
+	if err != nil || deleted.Name != "cancel-me" || !deleted.CancellationRequested {
+		t.Fatalf("delete operation = %+v, %v", deleted, err)
 	}
 	if _, err := c.GetCertificateOperation(ctx, "cancel-me", nil); !errors.Is(err, client.ErrNotFound) {
 		t.Errorf("operation after delete: err = %v", err)
