@@ -85,7 +85,7 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	withPending := includePending(c)
-	out := gen.CertificateListResult{Value: &[]gen.CertificateItem{}}
+	out := listPage[gen.CertificateItem]{Value: []gen.CertificateItem{}}
 	if v.wantEmpty(p) {
 		out.NextLink = v.emptyPageLink(c, "/certificates", p)
 		return http.StatusOK, out, nil
@@ -101,7 +101,7 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 		cert := v.certs[k]
 		items[i] = v.item(cert, cert.latest(), v.urls.certificate(cert.name))
 	}
-	out.Value = &items
+	out.Value = items
 	if more {
 		out.NextLink = v.nextLink(c, "/certificates", keys[len(keys)-1], 0, p)
 	}
@@ -131,24 +131,20 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 	if cert == nil {
 		return 0, nil, certificateNotFound(name)
 	}
-	out := gen.CertificateListResult{Value: &[]gen.CertificateItem{}}
+	out := listPage[gen.CertificateItem]{Value: []gen.CertificateItem{}}
 	if v.wantEmpty(p) {
 		out.NextLink = v.emptyPageLink(c, path, p)
 		return http.StatusOK, out, nil
 	}
-	var items []gen.CertificateItem
 	for i, ver := range cert.versions {
 		if ver.seq <= after {
 			continue
 		}
-		if len(items) == p.size {
+		if len(out.Value) == p.size {
 			out.NextLink = v.nextLink(c, path, strconv.FormatUint(cert.versions[i-1].seq, 10), 0, p)
 			break
 		}
-		items = append(items, v.item(cert, ver, v.urls.version(cert.name, ver.id)))
-	}
-	if items != nil {
-		out.Value = &items
+		out.Value = append(out.Value, v.item(cert, ver, v.urls.version(cert.name, ver.id)))
 	}
 	return http.StatusOK, out, nil
 }

@@ -76,7 +76,7 @@ func (v *vault) listDeleted(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	withPending := includePending(c)
-	out := gen.DeletedCertificateListResult{Value: &[]gen.DeletedCertificateItem{}}
+	out := listPage[gen.DeletedCertificateItem]{Value: []gen.DeletedCertificateItem{}}
 	if v.wantEmpty(p) {
 		out.NextLink = v.emptyPageLink(c, "/deletedcertificates", p)
 		return http.StatusOK, out, nil
@@ -95,7 +95,7 @@ func (v *vault) listDeleted(c *call) (int, any, error) {
 	for i, k := range keys {
 		items[i] = v.deletedItem(v.deleted[k])
 	}
-	out.Value = &items
+	out.Value = items
 	if more {
 		out.NextLink = v.nextLink(c, "/deletedcertificates", keys[len(keys)-1], 0, p)
 	}

@@ -169,7 +169,7 @@ func (v *vault) listIssuers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := gen.CertificateIssuerListResult{Value: &[]gen.CertificateIssuerItem{}}
+	out := listPage[gen.CertificateIssuerItem]{Value: []gen.CertificateIssuerItem{}}
 	if v.wantEmpty(p) {
 		out.NextLink = v.emptyPageLink(c, "/certificates/issuers", p)
 		return http.StatusOK, out, nil
@@ -183,7 +183,7 @@ func (v *vault) listIssuers(c *call) (int, any, error) {
 		is := v.issuers[k]
 		items[i] = gen.CertificateIssuerItem{ID: ptr(v.urls.issuer(is.name)), Provider: ptr(is.provider)}
 	}
-	out.Value = &items
+	out.Value = items
 	if more {
 		out.NextLink = v.nextLink(c, "/certificates/issuers", keys[len(keys)-1], 0, p)
 	}

@@ -20,6 +20,13 @@ type page struct {
 	empties int
 }
 
+// listPage is a list answer: the shape of gen's list results, except that
+// the last page says "nextLink": null, as the service writes it.
+type listPage[T any] struct {
+	Value    []T     `json:"value"`
+	NextLink *string `json:"nextLink"`
+}
+
 // skipToken is the decoded form of the opaque $skiptoken.
 type skipToken struct {
 	After   string `json:"a"`
@@ -44,7 +51,7 @@ func (v *vault) pageOf(c *call) (page, error) {
 	if raw := q.Get("$skiptoken"); raw != "" {
 		data, err := base64.RawURLEncoding.DecodeString(raw)
 		var t skipToken
-		if err != nil || json.Unmarshal(data, &t) != nil || t.Empties < 0 {
+		if err != nil || json.Unmarshal(data, &t) != nil || t.Empties < 0 || (t.After == "" && t.Empties == 0) {
 			return p, badParameter("$skiptoken is not a token this vault issued")
 		}
 		p.after, p.empties = t.After, t.Empties

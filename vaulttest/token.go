@@ -34,7 +34,7 @@ type tokenService struct {
 	requests  atomic.Int64
 
 	mu       sync.Mutex
-	verified map[string]int64 // token signature -> expiry (Unix seconds)
+	verified map[[sha256.Size]byte]int64 // SHA-256 of a whole token -> its expiry (Unix seconds)
 }
 
 // maxVerified bounds the cache of verified tokens.
@@ -55,7 +55,7 @@ func newTokenService(cfg *config, key *rsa.PrivateKey, authority, resource strin
 		authority: authority,
 		resource:  resource,
 		audiences: aud,
-		verified:  map[string]int64{},
+		verified:  map[[sha256.Size]byte]int64{},
 	}
 }
 
@@ -90,9 +90,9 @@ func (t *tokenService) challenge() string {
 // verify checks a bearer token: signature, key id, tenant, audience and
 // validity period, measured with the emulator's clock.
 func (t *tokenService) verify(token string, now time.Time) error {
-	sig := token[strings.LastIndexByte(token, '.')+1:]
+	sum := sha256.Sum256([]byte(token))
 	t.mu.Lock()
-	exp, ok := t.verified[sig]
+	exp, ok := t.verified[sum]
 	t.mu.Unlock()
 	if ok {
 		if now.Unix() >= exp {
@@ -121,7 +121,7 @@ func (t *tokenService) verify(token string, now time.Time) error {
 	if len(t.verified) >= maxVerified {
 		clear(t.verified)
 	}
-	t.verified[sig] = c.Exp
+	t.verified[sum] = c.Exp
 	t.mu.Unlock()
 	return nil
 }
