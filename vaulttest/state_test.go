@@ -1,0 +1,164 @@
+package vaulttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/gen"
+)
+
+// populate fills a vault with one of everything state must keep.
+func populate(h *harness) {
+	h.t.Helper()
+	h.createDone("live")
+	h.call("PATCH", "/certificates/live/", gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "b"}}, http.StatusOK, nil)
+	h.createDone("gone")
+	h.call("DELETE", "/certificates/gone", nil, http.StatusOK, nil)
+	h.create("waiting", unknownPolicy("CN=waiting"))
+	h.call("PUT", "/certificates/issuers/iss", gen.CertificateIssuerSetParameters{
+		Provider: "Test", Credentials: &gen.IssuerCredentials{AccountID: ptr("id"), Password: ptr("pw")},
+	}, http.StatusOK, nil)
+	h.call("PUT", "/certificates/contacts", gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr("a@example.com")}}}, http.StatusOK, nil)
+	if _, err := h.srv.Seed(50, nil); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// snapshotOf reads what a client sees, with the vault URL cut out so two
+// servers compare equal.
+func snapshotOf(h *harness) string {
+	h.t.Helper()
+	var b strings.Builder
+	for _, path := range []string{
+		"/certificates?includePending=true&maxresults=25", "/certificates/live/", "/certificates/live/versions",
+		"/certificates/live/policy", "/certificates/waiting/pending", "/certificates/waiting/policy",
+		"/deletedcertificates", "/deletedcertificates/gone", "/certificates/issuers/iss", "/certificates/contacts",
+		"/certificates/cert-42/",
+	} {
+		status, _, body := h.do("GET", path, nil)
+		b.WriteString(path + " " + http.StatusText(status) + "\n")
+		b.Write(body)
+		b.WriteString("\n")
+	}
+	return strings.ReplaceAll(b.String(), h.srv.URL, "VAULT")
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	t.Parallel()
+	a := newHarness(t)
+	populate(a)
+	var buf bytes.Buffer
+	if err := a.srv.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.Bytes()
+	var st stateFile
+	if err := json.Unmarshal(saved, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Keys) > 6 || len(st.DERs) > 6 {
+		t.Errorf("state has %d keys and %d certificates; seeded ones must share", len(st.Keys), len(st.DERs))
+	}
+
+	b := newHarness(t, WithState(bytes.NewReader(saved)))
+	if diff := cmp.Diff(snapshotOf(a), snapshotOf(b)); diff != "" {
+		t.Errorf("restored vault differs (-saved +restored):\n%s", diff)
+	}
+	if !bytes.Equal(a.srv.CACertPEM(), b.srv.CACertPEM()) {
+		t.Error("the CA changed across WithState")
+	}
+	// The backup key came along too.
+	blob := backup(a, "live")
+	b.call("DELETE", "/certificates/live", nil, http.StatusOK, nil)
+	b.call("DELETE", "/deletedcertificates/live", nil, http.StatusNoContent, nil)
+	b.call("POST", "/certificates/restore", gen.CertificateRestoreParameters{CertificateBundleBackup: blob}, http.StatusOK, nil)
+	// The pending operation still merges.
+	var op gen.CertificateOperation
+	b.call("GET", "/certificates/waiting/pending", nil, http.StatusOK, &op)
+	leaf := newExternalCA(t).sign(t, deref(op.Csr))
+	b.call("POST", "/certificates/waiting/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
+	// New versions sort after the restored ones.
+	b.createDone("live")
+	var versions listPage[gen.CertificateItem]
+	b.call("GET", "/certificates/live/versions", nil, http.StatusOK, &versions)
+	if n := len(versions.Value); n != 2 {
+		t.Errorf("%d versions, want 2", n)
+	}
+}
+
+func TestLoadState(t *testing.T) {
+	t.Parallel()
+	a := newHarness(t)
+	populate(a)
+	var buf bytes.Buffer
+	if err := a.srv.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c := newHarness(t)
+	c.createDone("replaced")
+	ca := c.srv.CACertPEM()
+	if err := c.srv.LoadState(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(snapshotOf(a), snapshotOf(c)); diff != "" {
+		t.Errorf("loaded vault differs (-saved +loaded):\n%s", diff)
+	}
+	c.fail("GET", "/certificates/replaced/", nil, http.StatusNotFound, "CertificateNotFound", "")
+	if !bytes.Equal(ca, c.srv.CACertPEM()) {
+		t.Error("LoadState replaced the running CA")
+	}
+	// The token key stayed: the old token still works.
+	c.call("GET", "/certificates", nil, http.StatusOK, nil)
+}
+
+func TestStateErrors(t *testing.T) {
+	t.Parallel()
+	h, err := NewHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", "{", `{"format":"other"}`, `{"format":"kvcerts-vaulttest/1","keys":["AAAA"]}`,
+		`{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x y"}]}`} {
+		if err := h.LoadState(strings.NewReader(bad)); err == nil {
+			t.Errorf("LoadState(%q) succeeded", bad)
+		}
+		if _, err := NewHandler(WithState(strings.NewReader(bad))); err == nil {
+			t.Errorf("WithState(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestStateKeepsTimesAndDelays(t *testing.T) {
+	t.Parallel()
+	delays := WithDelays(Delays{Delete: time.Minute, Purge: time.Minute})
+	a := newHarness(t, delays)
+	a.createDone("t")
+	a.call("DELETE", "/certificates/t", nil, http.StatusOK, nil)
+	var buf bytes.Buffer
+	if err := a.srv.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := newHarness(t, WithState(&buf), delays)
+	// Both clocks start at the same fake time: still being deleted.
+	b.fail("GET", "/deletedcertificates/t", nil, http.StatusNotFound, "CertificateNotFound", "")
+	b.clock.Advance(time.Minute)
+	b.call("GET", "/deletedcertificates/t", nil, http.StatusOK, nil)
+	b.call("DELETE", "/deletedcertificates/t", nil, http.StatusNoContent, nil)
+	buf.Reset()
+	if err := b.srv.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// The purge started a minute in, so it runs until two minutes in,
+	// whatever the delays of the vault that loads the state.
+	c := newHarness(t, WithState(&buf))
+	c.clock.Advance(time.Minute)
+	c.fail("POST", "/certificates/t/create", gen.CertificateCreateParameters{CertificatePolicy: selfPolicy("CN=t")},
+		http.StatusConflict, "Conflict", "ObjectIsBeingDeleted")
+	c.clock.Advance(time.Minute)
+	c.create("t", selfPolicy("CN=t"))
+}
