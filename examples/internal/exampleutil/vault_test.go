@@ -114,8 +114,10 @@ func TestOpenErrors(t *testing.T) {
 		{
 			name: "URL refused",
 			opts: Options{
-				VaultURL:   "http://myvault.vault.azure.net",
-				Credential: func(context.Context) (oauth2.TokenSource, error) { return oauth2.StaticTokenSource(&oauth2.Token{}), nil },
+				VaultURL: "http://myvault.vault.azure.net",
+				Credential: func(context.Context) (oauth2.TokenSource, error) {
+					return oauth2.StaticTokenSource(&oauth2.Token{}), nil
+				},
 			},
 			wantErr: []string{"http://myvault.vault.azure.net"},
 			is:      client.ErrInvalidArgument,
