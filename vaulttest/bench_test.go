@@ -1,0 +1,110 @@
+package vaulttest
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"testing"
+)
+
+const benchCertificates = 10000
+
+// benchServer starts a server with 10,000 seeded certificates and returns it
+// with a bearer token.
+func benchServer(b *testing.B) (*Server, string) {
+	b.Helper()
+	s := NewServer(WithRequestLogSize(0))
+	b.Cleanup(s.Close)
+	if _, err := s.Seed(benchCertificates, nil); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := s.TokenSource().Token()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, tok.AccessToken
+}
+
+func benchGet(b *testing.B, s *Server, token, url string) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+}
+
+// BenchmarkGetCertificate measures GetCertificate over loopback TLS with
+// parallel clients, reporting requests per second.
+func BenchmarkGetCertificate(b *testing.B) {
+	s, token := benchServer(b)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			benchGet(b, s, token, fmt.Sprintf("%s/certificates/cert-%04d/?api-version=2025-07-01", s.URL, rand.IntN(benchCertificates)))
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkListCertificates measures pages of 25 certificates, starting at
+// random places of the list, reporting requests per second.
+func BenchmarkListCertificates(b *testing.B) {
+	s, token := benchServer(b)
+	var links []string
+	for i := range 100 {
+		links = append(links, *s.vault.nextLink(&call{r: mustRequest(b, s.URL+"/certificates"), apiVersion: "2025-07-01"},
+			"/certificates", fmt.Sprintf("cert-%04d", i*benchCertificates/100), 0, page{size: 25}))
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			benchGet(b, s, token, links[rand.IntN(len(links))])
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+func mustRequest(b *testing.B, url string) *http.Request {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return req
+}
+
+// BenchmarkStoredCertificate reports the heap held per stored certificate
+// after seeding 10,000.
+func BenchmarkStoredCertificate(b *testing.B) {
+	if _, err := seedMaterial(); err != nil {
+		b.Fatal(err)
+	}
+	var perCert float64
+	for b.Loop() {
+		h, err := NewHandler(WithRequestLogSize(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := h.Seed(benchCertificates, nil); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perCert = float64(after.HeapAlloc-before.HeapAlloc) / benchCertificates
+		runtime.KeepAlive(h)
+	}
+	b.ReportMetric(perCert, "B/cert")
+}
