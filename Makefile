@@ -7,7 +7,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Tests that read the upstream folder find it through the environment.
 export UPSTREAM
 
-.PHONY: all spec generate check-generate lint test
+.PHONY: all spec generate check-generate lint test demo examples
 
 all: test
 
@@ -32,3 +32,14 @@ lint:
 ## test: lint, check-generate and the race-enabled test suite
 test: lint check-generate
 	$(GO) test -race ./...
+
+# The runnable examples: every examples/<name>/main.go.
+EXAMPLES := $(patsubst examples/%/main.go,%,$(wildcard examples/*/main.go))
+
+## demo: run examples/hello_world (on the vault in AZURE_KEYVAULT_URL, else an in-process emulator)
+demo:
+	$(GO) run ./examples/hello_world
+
+## examples: run every example against the in-process emulator
+examples:
+	@set -e; for e in $(EXAMPLES); do echo "== examples/$$e"; AZURE_KEYVAULT_URL= $(GO) run ./examples/$$e; done
