@@ -14,8 +14,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
+	"time"
 
 	"github.com/kvcerts/kvcerts/client"
 	"github.com/kvcerts/kvcerts/examples/internal/exampleutil"
@@ -51,7 +50,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		return fmt.Errorf("parsing the certificate: %w", err)
 	}
 	fmt.Fprintf(w, "Retrieved %q: subject %s, issuer %s, valid until %s, %s key of %d bits.\n",
-		cert.Properties.Name, x.Subject, x.Issuer, x.NotAfter.Format("2006-01-02"), cert.Policy.KeyType, cert.Policy.KeySize)
+		cert.Properties.Name, x.Subject, x.Issuer, x.NotAfter.Format(time.DateOnly), cert.Policy.KeyType, cert.Policy.KeySize)
 
 	// Update: disable the certificate and tag it.
 	updated, err := c.UpdateCertificateProperties(ctx, name, &client.UpdateCertificatePropertiesOptions{
@@ -61,7 +60,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Updated %q: enabled %t, tags %s.\n", name, updated.Properties.Enabled, formatTags(updated.Properties.Tags))
+	fmt.Fprintf(w, "Updated %q: enabled %t, tags %s.\n", name, updated.Properties.Enabled, exampleutil.FormatTags(updated.Properties.Tags))
 
 	// Delete: in a vault with soft delete the certificate stays recoverable
 	// for a while; the poller waits until the deletion is complete.
@@ -78,18 +77,6 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		return nil
 	}
 	fmt.Fprintf(w, "Deleted %q: recoverable until %s, when the vault purges it (see examples/recover_purge).\n",
-		name, deleted.ScheduledPurgeDate.Format("2006-01-02"))
+		name, deleted.ScheduledPurgeDate.Format(time.DateOnly))
 	return nil
-}
-
-// formatTags writes tags as key=value pairs sorted by key.
-func formatTags(tags map[string]string) string {
-	s := ""
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		if s != "" {
-			s += ", "
-		}
-		s += k + "=" + tags[k]
-	}
-	return s
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kvcerts/kvcerts/client"
 	"github.com/kvcerts/kvcerts/examples/internal/exampleutil"
 )
 
@@ -17,7 +19,9 @@ import (
 func Run(t *testing.T, run exampleutil.RunFunc, want ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := exampleutil.Run(t.Context(), &out, exampleutil.Options{}, run); err != nil {
+	// The emulator answers at once, so pollers need not wait between polls.
+	opts := exampleutil.Options{Client: []client.Option{client.WithPollFrequency(time.Millisecond)}}
+	if err := exampleutil.Run(t.Context(), &out, opts, run); err != nil {
 		t.Fatalf("example failed: %v\noutput:\n%s", err, out.String())
 	}
 	lines := strings.Split(out.String(), "\n")

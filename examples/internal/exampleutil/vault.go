@@ -38,6 +38,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Emulator configures the emulator started when VaultURL is empty.
 	Emulator []vaulttest.Option
+	// Client holds more options for the client, after the examples' own.
+	Client []client.Option
 }
 
 // Vault is the vault an example works with.
@@ -54,7 +56,7 @@ type Vault struct {
 // one it is. Close the vault when done.
 func Open(ctx context.Context, w io.Writer, opts Options) (*Vault, error) {
 	if opts.VaultURL == "" {
-		return openEmulator(w, opts.Emulator)
+		return openEmulator(w, opts)
 	}
 	newCred := opts.Credential
 	if newCred == nil {
@@ -68,7 +70,7 @@ func Open(ctx context.Context, w io.Writer, opts Options) (*Vault, error) {
 	if opts.HTTPClient != nil {
 		copts = append(copts, client.WithHTTPClient(opts.HTTPClient))
 	}
-	c, err := client.New(opts.VaultURL, cred, copts...)
+	c, err := client.New(opts.VaultURL, cred, append(copts, opts.Client...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -89,12 +91,13 @@ func defaultCredential(ctx context.Context) (oauth2.TokenSource, error) {
 	return cred, nil
 }
 
-func openEmulator(w io.Writer, opts []vaulttest.Option) (*Vault, error) {
-	srv, err := vaulttest.Start(opts...)
+func openEmulator(w io.Writer, opts Options) (*Vault, error) {
+	srv, err := vaulttest.Start(opts.Emulator...)
 	if err != nil {
 		return nil, fmt.Errorf("starting the emulator: %w", err)
 	}
-	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()), client.WithUserAgent(userAgent))
+	copts := []client.Option{client.WithHTTPClient(srv.Client()), client.WithUserAgent(userAgent)}
+	c, err := client.New(srv.URL, srv.TokenSource(), append(copts, opts.Client...)...)
 	if err != nil {
 		srv.Close()
 		return nil, err
