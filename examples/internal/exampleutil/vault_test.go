@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kvcerts/kvcerts/client"
 	"github.com/kvcerts/kvcerts/vaulttest"
@@ -120,6 +121,24 @@ func TestOpenErrors(t *testing.T) {
 				},
 			},
 			wantErr: []string{"http://myvault.vault.azure.net"},
+			is:      client.ErrInvalidArgument,
+		},
+		{
+			name: "client option refused, vault",
+			opts: Options{
+				VaultURL: "https://myvault.vault.azure.net",
+				Credential: func(context.Context) (oauth2.TokenSource, error) {
+					return oauth2.StaticTokenSource(&oauth2.Token{}), nil
+				},
+				Client: []client.Option{client.WithPollFrequency(-time.Second)},
+			},
+			wantErr: []string{"-1s"},
+			is:      client.ErrInvalidArgument,
+		},
+		{
+			name:    "client option refused, emulator",
+			opts:    Options{Client: []client.Option{client.WithPollFrequency(-time.Second)}},
+			wantErr: []string{"-1s"},
 			is:      client.ErrInvalidArgument,
 		},
 		{
