@@ -1,0 +1,369 @@
+package client
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// KeyPair is a certificate chain with the private key of its leaf: what a
+// TLS server or client presents. [Client.DownloadCertificate] returns one
+// from the vault; [NewKeyPair], [KeyPairFromTLS] and [ParseKeyPair] make one
+// to import with [Client.ImportKeyPair].
+//
+// Printing a KeyPair with the fmt or log/slog packages shows the leaf's
+// subject, serial number and expiry, never the private key.
+type KeyPair struct {
+	// Leaf is the certificate of PrivateKey.
+	Leaf *x509.Certificate
+	// Chain holds every certificate, Leaf included, in the order of the
+	// source. Downloads put Leaf first, followed by its issuers, unless
+	// the certificate keeps the imported order (PreserveCertOrder).
+	Chain []*x509.Certificate
+	// PrivateKey is an *rsa.PrivateKey or an *ecdsa.PrivateKey on the
+	// P-256, P-384 or P-521 curve.
+	PrivateKey crypto.Signer
+}
+
+// errNoPrivateKey reports certificates without a private key.
+var errNoPrivateKey = errors.New("the data holds certificates but no private key")
+
+// NewKeyPair returns the key pair of key and chain, in any order; the leaf
+// is the certificate of key. It fails, with an error matching
+// [ErrInvalidArgument], when chain is empty, key is not an RSA or EC key
+// that Key Vault supports, or no certificate of chain has key's public key.
+func NewKeyPair(chain []*x509.Certificate, key crypto.Signer) (*KeyPair, error) {
+	kp, err := newKeyPair(chain, key)
+	if err != nil {
+		return nil, invalidArg("%v", err)
+	}
+	return kp, nil
+}
+
+// KeyPairFromTLS returns the key pair of cert, whose Certificate holds the
+// DER chain and PrivateKey a crypto.Signer, as tls.LoadX509KeyPair and
+// tls.X509KeyPair make. Errors match [ErrInvalidArgument].
+func KeyPairFromTLS(cert tls.Certificate) (*KeyPair, error) {
+	chain := make([]*x509.Certificate, len(cert.Certificate))
+	for i, der := range cert.Certificate {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, invalidArg("tls.Certificate.Certificate[%d] is not a DER X.509 certificate: %v", i, err)
+		}
+		chain[i] = c
+	}
+	key, ok := cert.PrivateKey.(crypto.Signer)
+	if !ok && cert.PrivateKey != nil {
+		return nil, invalidArg("tls.Certificate.PrivateKey is a %T, which is not a crypto.Signer", cert.PrivateKey)
+	}
+	return NewKeyPair(chain, key)
+}
+
+// ParseKeyPair decodes a certificate chain and its private key from PEM
+// text or from PKCS #12 (PFX) data, and returns them as a key pair with
+// the chain in the data's order.
+//
+// PEM data holds CERTIFICATE blocks and one private key block in PKCS #8
+// ("PRIVATE KEY"), PKCS #1 ("RSA PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY")
+// form, in any order; other blocks are ignored. Encrypted PEM keys are not
+// supported. password decrypts PKCS #12 data and must be empty for PEM.
+// Errors match [ErrInvalidArgument] and never contain key material.
+func ParseKeyPair(data []byte, password string) (*KeyPair, error) {
+	var key any
+	var chain []*x509.Certificate
+	var err error
+	switch {
+	case len(data) == 0:
+		return nil, invalidArg("the key pair data is empty")
+	case isPEM(data) && password != "":
+		return nil, invalidArg("the key pair data is PEM, which takes no password; only PKCS #12 data is decrypted")
+	case isPEM(data):
+		key, chain, err = decodePEM(data)
+	default:
+		key, chain, err = decodePFX(data, password)
+	}
+	if err != nil {
+		return nil, invalidArg("%v", err)
+	}
+	kp, err := newKeyPair(chain, key)
+	if err != nil {
+		return nil, invalidArg("%v", err)
+	}
+	return kp, nil
+}
+
+// newKeyPair checks key and finds its certificate in chain.
+func newKeyPair(chain []*x509.Certificate, key any) (*KeyPair, error) {
+	signer, err := supportedKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("the certificate chain is empty")
+	}
+	for i, c := range chain {
+		if c == nil {
+			return nil, fmt.Errorf("certificate %d of the chain is nil", i)
+		}
+	}
+	for _, c := range chain {
+		if keyMatches(c, signer) {
+			return &KeyPair{Leaf: c, Chain: chain, PrivateKey: signer}, nil
+		}
+	}
+	return nil, fmt.Errorf("the private key (%s) belongs to none of the %d certificates (the first is %q)",
+		describeKey(signer), len(chain), chain[0].Subject)
+}
+
+// check reports what is wrong with a key pair that may have been built by
+// hand rather than by this package's functions.
+func (k *KeyPair) check() error {
+	if _, err := supportedKey(k.PrivateKey); err != nil {
+		return err
+	}
+	switch {
+	case len(k.Chain) == 0:
+		return errors.New("the key pair's Chain is empty")
+	case k.Leaf == nil:
+		return errors.New("the key pair's Leaf is nil")
+	case !keyMatches(k.Leaf, k.PrivateKey):
+		return fmt.Errorf("the private key (%s) does not belong to the leaf %q", describeKey(k.PrivateKey), k.Leaf.Subject)
+	}
+	for i, c := range k.Chain {
+		if c == nil {
+			return fmt.Errorf("certificate %d of the chain is nil", i)
+		}
+		if c.Equal(k.Leaf) {
+			return nil
+		}
+	}
+	return errors.New("the key pair's Chain does not hold its Leaf")
+}
+
+// supportedKey returns key as a crypto.Signer if Key Vault supports it.
+func supportedKey(key any) (crypto.Signer, error) {
+	switch k := key.(type) {
+	case nil:
+		return nil, errNoPrivateKey
+	case *rsa.PrivateKey:
+		if k != nil {
+			return k, nil
+		}
+		return nil, errNoPrivateKey
+	case *ecdsa.PrivateKey:
+		if k == nil {
+			return nil, errNoPrivateKey
+		}
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return k, nil
+		}
+		return nil, fmt.Errorf("EC keys on curve %s are not supported; use P-256, P-384 or P-521", k.Curve.Params().Name)
+	}
+	return nil, fmt.Errorf("%T keys are not supported; use RSA or EC (P-256, P-384, P-521) keys", key)
+}
+
+// keyMatches reports whether c is the certificate of key.
+func keyMatches(c *x509.Certificate, key crypto.Signer) bool {
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(c.PublicKey)
+}
+
+// describeKey names a key's type and size, such as "RSA 2048" or "EC P-256".
+func describeKey(key crypto.Signer) string {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return fmt.Sprintf("RSA %d", k.N.BitLen())
+	case *ecdsa.PrivateKey:
+		return "EC " + k.Curve.Params().Name
+	}
+	return fmt.Sprintf("%T", key)
+}
+
+// decodePEM returns the private key and certificates of PEM data.
+func decodePEM(data []byte) (key any, certs []*x509.Certificate, err error) {
+	n := 0
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		n++
+		switch b.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("PEM block %d (CERTIFICATE): %v", n, err)
+			}
+			certs = append(certs, c)
+		case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+			if key != nil {
+				return nil, nil, fmt.Errorf("PEM block %d (%s): the data holds more than one private key", n, b.Type)
+			}
+			if key, err = parsePEMKey(b); err != nil {
+				return nil, nil, fmt.Errorf("PEM block %d (%s): %v", n, b.Type, err)
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, nil, errors.New("the PEM data holds no PEM block")
+	case len(certs) == 0:
+		return nil, nil, errors.New("the PEM data holds no CERTIFICATE block")
+	case key == nil:
+		return nil, nil, errNoPrivateKey
+	}
+	return key, certs, nil
+}
+
+// parsePEMKey parses a private key block. The parsers' errors describe the
+// structure, never the key's content.
+func parsePEMKey(b *pem.Block) (any, error) {
+	if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
+		return nil, errors.New("the private key is encrypted; decrypt it first (for example with openssl pkcs8 -topk8 -nocrypt)")
+	}
+	switch b.Type {
+	case "RSA PRIVATE KEY":
+		return x509.ParsePKCS1PrivateKey(b.Bytes)
+	case "EC PRIVATE KEY":
+		return x509.ParseECPrivateKey(b.Bytes)
+	}
+	return x509.ParsePKCS8PrivateKey(b.Bytes)
+}
+
+// decodePFX returns the private key and certificates of PKCS #12 data, the
+// certificates in the data's order.
+func decodePFX(data []byte, password string) (any, []*x509.Certificate, error) {
+	if len(data) == 0 || data[0] != 0x30 { // not a DER SEQUENCE
+		return nil, nil, errors.New("the data is neither PEM text nor PKCS #12")
+	}
+	key, first, rest, err := pkcs12.DecodeChain(data, password)
+	switch {
+	case err == nil:
+		return key, append([]*x509.Certificate{first}, rest...), nil
+	case errors.Is(err, pkcs12.ErrIncorrectPassword):
+		return nil, nil, errors.New("the PKCS #12 password is wrong")
+	case err.Error() == "pkcs12: private key missing":
+		// go-pkcs12 has no sentinel for a PFX of certificates only, as
+		// Key Vault serves for keys that are not exportable.
+		return nil, nil, errNoPrivateKey
+	}
+	return nil, nil, fmt.Errorf("the PKCS #12 data cannot be read: %v", err)
+}
+
+// TLSCertificate returns the key pair for tls.Config: its Certificate holds
+// the leaf first, then each issuer the chain holds, then any other
+// certificates; Leaf is set.
+func (k *KeyPair) TLSCertificate() tls.Certificate {
+	chain := leafFirst(k.Leaf, k.Chain)
+	der := make([][]byte, len(chain))
+	for i, c := range chain {
+		der[i] = c.Raw
+	}
+	return tls.Certificate{Certificate: der, PrivateKey: k.PrivateKey, Leaf: k.Leaf}
+}
+
+// PEM returns the private key as an unencrypted PKCS #8 "PRIVATE KEY"
+// block followed by the chain's CERTIFICATE blocks in Chain's order: the
+// layout of Key Vault's PEM secrets, which tls.X509KeyPair and
+// ParseKeyPair read. Protect it as you would the key.
+func (k *KeyPair) PEM() ([]byte, error) {
+	if err := k.check(); err != nil {
+		return nil, invalidArg("%v", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("kvcerts: encoding the private key as PKCS #8: %w", err)
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	for _, c := range k.Chain {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return out, nil
+}
+
+// PFX returns the key pair as PKCS #12 data encrypted with password, using
+// AES-256-CBC with PBKDF2-HMAC-SHA-256 and an HMAC-SHA-256 MAC, which
+// OpenSSL 1.1.1 and later, Java 12 and later and Windows Server 2019 and
+// later read. The leaf comes first, then its issuers.
+//
+// An empty password is refused with an error matching [ErrInvalidArgument]:
+// the file holds the private key, so it must be protected. Use a password
+// of high entropy; the key derivation alone does not stop guessing of weak
+// ones.
+func (k *KeyPair) PFX(password string) ([]byte, error) {
+	if password == "" {
+		return nil, invalidArg("the PFX password is empty; a PFX holds the private key and must be protected")
+	}
+	if err := k.check(); err != nil {
+		return nil, invalidArg("%v", err)
+	}
+	chain := leafFirst(k.Leaf, k.Chain)
+	data, err := pkcs12.Modern2023.Encode(k.PrivateKey, chain[0], chain[1:], password)
+	if err != nil {
+		return nil, fmt.Errorf("kvcerts: encoding the PFX: %w", err)
+	}
+	return data, nil
+}
+
+// leafFirst returns chain with leaf first, followed by its issuer, the
+// issuer's issuer and so on as far as chain holds them, and then the other
+// certificates in their order. With a nil leaf it returns chain as it is.
+func leafFirst(leaf *x509.Certificate, chain []*x509.Certificate) []*x509.Certificate {
+	if leaf == nil {
+		return chain
+	}
+	out := make([]*x509.Certificate, 0, len(chain))
+	used := make([]bool, len(chain))
+	for cur := leaf; cur != nil; {
+		out = append(out, cur)
+		next := -1
+		for i, c := range chain {
+			switch {
+			case used[i]:
+			case c.Equal(cur):
+				used[i] = true
+			case next < 0 && bytes.Equal(c.RawSubject, cur.RawIssuer) && !bytes.Equal(cur.RawIssuer, cur.RawSubject):
+				next = i
+			}
+		}
+		cur = nil
+		if next >= 0 {
+			used[next] = true
+			cur = chain[next]
+		}
+	}
+	for i, c := range chain {
+		if !used[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// String describes the key pair by its leaf, without the private key.
+func (k KeyPair) String() string {
+	if k.Leaf == nil {
+		return fmt.Sprintf("KeyPair{%d certificates, no leaf}", len(k.Chain))
+	}
+	return fmt.Sprintf("KeyPair{leaf %q, serial %s, expires %s, %d certificates, %s private key}",
+		k.Leaf.Subject, k.Leaf.SerialNumber, k.Leaf.NotAfter.UTC().Format(time.RFC3339), len(k.Chain), describeKey(k.PrivateKey))
+}
+
+// GoString is String, so that %#v does not print the private key either.
+func (k KeyPair) GoString() string { return k.String() }
+
+// LogValue is String, so that log/slog does not log the private key.
+func (k KeyPair) LogValue() slog.Value { return slog.StringValue(k.String()) }
