@@ -2,7 +2,9 @@ package vaulttest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kvcerts/kvcerts/client"
 	"github.com/kvcerts/kvcerts/gen"
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
@@ -123,6 +126,58 @@ func ExampleWithClock() {
 	// purge, at once: 409
 	// deleted, 15 s later: 200
 	// purge, 15 s later: 204
+}
+
+// Point the kvcerts client at an emulator, as a test of your own would:
+// the server's URL, its token source and an HTTP client that trusts it.
+func ExampleNewServer() {
+	srv := vaulttest.NewServer()
+	defer srv.Close()
+	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx := context.Background()
+	poller, err := c.BeginCreateCertificate(ctx, "web", client.DefaultPolicy(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	created, err := poller.Wait(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(created.Certificate.Properties.Name, srv.RequestCount() > 0)
+	// Output: web true
+}
+
+// Inject failures to see how code copes with them: here a caller without
+// the permission to read certificates, and a throttled vault.
+func ExampleHandler_SetFaults() {
+	srv := vaulttest.NewServer()
+	defer srv.Close()
+	retry := client.DefaultRetryOptions()
+	retry.MaxRetries = 0
+	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()), client.WithRetry(retry))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	if err := srv.SetFaults(vaulttest.Faults{Forbidden: []string{"GetCertificate"}}); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.GetCertificate(ctx, "web", nil)
+	fmt.Println(errors.Is(err, client.ErrForbidden))
+
+	if err := srv.SetFaults(vaulttest.Faults{ThrottleEvery: 1, Operations: []string{"GetCertificate"}}); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.GetCertificate(ctx, "web", nil)
+	fmt.Println(errors.Is(err, client.ErrThrottled))
+	// Output:
+	// true
+	// true
 }
 
 func ptr[T any](v T) *T { return &v }
