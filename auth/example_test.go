@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/kvcerts/kvcerts/auth"
+	"github.com/kvcerts/kvcerts/client"
+	"github.com/kvcerts/kvcerts/vaulttest"
 	"golang.org/x/oauth2"
 )
 
@@ -171,4 +173,33 @@ func ExampleAuthenticationError() {
 	// Output:
 	// auth: client secret credential: token endpoint answered HTTP 401 Unauthorized: invalid_client: AADSTS7000215: Invalid client secret provided. (trace ID trace-1, correlation ID corr-1)
 	// 401 invalid_client [7000215] trace-1
+}
+
+// A credential is what client.New takes. Here a service principal signs in
+// to the token service of an emulated vault; with Azure, leave
+// AuthorityHost and HTTPClient unset.
+func Example_client() {
+	srv := vaulttest.NewServer()
+	defer srv.Close()
+
+	cred, err := auth.NewClientSecret(vaulttest.DefaultTenantID, "my-client-id", "my-secret", &auth.Options{
+		AuthorityHost: srv.AuthorityHost(),
+		HTTPClient:    srv.Client(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.New(srv.URL, cred, client.WithHTTPClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := 0
+	for _, err := range c.ListCertificates(context.Background(), nil) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+	}
+	fmt.Println(n, "certificates,", srv.TokenRequests(), "token request")
+	// Output: 0 certificates, 1 token request
 }
