@@ -31,6 +31,11 @@ var (
 	// before any request was sent.
 	ErrInvalidArgument = errors.New("kvcerts: invalid argument")
 
+	// ErrKeyNotExportable matches the error of [Client.DownloadCertificate]
+	// for a certificate version whose secret holds no private key, because
+	// its policy made the key not exportable.
+	ErrKeyNotExportable = errors.New("kvcerts: private key not exportable")
+
 	// ErrOperationFailed matches an [*OperationError] for a certificate
 	// operation whose status became "failed".
 	ErrOperationFailed = errors.New("kvcerts: certificate operation failed")
