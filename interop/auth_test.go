@@ -88,7 +88,7 @@ func TestChallengeResourceVerificationIsOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	cred := &recordingCredential{cred: NewCredential(srv.TokenSource())}
-	certs, _ := sdkClients(t, "https://localhost:"+port, cred, srv)
+	certs, _ := sdkClients(t, "https://localhost:"+port, cred, srv.Client())
 
 	_, err = certs.GetCertificate(ctx, "any", "", nil)
 	if err == nil || !strings.Contains(err.Error(), "doesn't match the requested domain") {
@@ -124,7 +124,7 @@ func TestTokensAreVerified(t *testing.T) {
 			ctx := t.Context()
 			srv := vaulttest.NewServer(tt.opts...)
 			t.Cleanup(srv.Close)
-			certs, _ := sdkClients(t, srv.URL, fixedCredential("not-a-token-the-emulator-issued"), srv)
+			certs, _ := sdkClients(t, srv.URL, fixedCredential("not-a-token-the-emulator-issued"), srv.Client())
 			_, err := certs.SetContacts(ctx, azcertificates.Contacts{ContactList: []*azcertificates.Contact{{Email: to.Ptr("a@example.com")}}}, nil)
 			if tt.wantErr {
 				wantResponseError(t, err, 401, "Unauthorized")

@@ -166,7 +166,7 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 				t.Fatalf("CreateCertificate: %v", err)
 			}
 			op := created.CertificateOperation
-			if want := v.srv.URL + "/certificates/" + tt.name + "/pending"; string(*op.ID) != want {
+			if want := v.url + "/certificates/" + tt.name + "/pending"; string(*op.ID) != want {
 				t.Errorf("operation ID = %q, want %q", *op.ID, want)
 			}
 			if str(op.Status) != "inProgress" || str(op.IssuerParameters.Name) != "Self" ||
@@ -189,7 +189,7 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 			if diff := cmp.Diff([]string{"inProgress", "inProgress", "completed"}, seen); diff != "" {
 				t.Errorf("statuses seen while polling (-want +got):\n%s", diff)
 			}
-			if want := v.srv.URL + "/certificates/" + tt.name; str(done.Target) != want {
+			if want := v.url + "/certificates/" + tt.name; str(done.Target) != want {
 				t.Errorf("completed operation Target = %s, want %s", str(done.Target), want)
 			}
 			if done.Error != nil {
@@ -248,7 +248,7 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 			if p == nil {
 				t.Fatal("certificate has no Policy")
 			}
-			if want := v.srv.URL + "/certificates/" + tt.name + "/policy"; str(p.ID) != want {
+			if want := v.url + "/certificates/" + tt.name + "/policy"; str(p.ID) != want {
 				t.Errorf("Policy.ID = %s, want %s", str(p.ID), want)
 			}
 			if str(p.IssuerParameters.Name) != "Self" || str(p.SecretProperties.ContentType) != tt.wantContent ||

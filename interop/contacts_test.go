@@ -26,7 +26,7 @@ func TestContacts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SetContacts: %v", err)
 	}
-	want := azcertificates.Contacts{ID: to.Ptr(v.srv.URL + "/certificates/contacts"), ContactList: list}
+	want := azcertificates.Contacts{ID: to.Ptr(v.url + "/certificates/contacts"), ContactList: list}
 	if diff := cmp.Diff(want, set.Contacts); diff != "" {
 		t.Errorf("SetContacts answer (-want +got):\n%s", diff)
 	}

@@ -34,7 +34,7 @@ func TestDeleteRecoverPurge(t *testing.T) {
 	if diff := cmp.Diff(cert.Policy, d.Policy); diff != "" {
 		t.Errorf("deleted Policy (-before +deleted):\n%s", diff)
 	}
-	if want := v.srv.URL + "/deletedcertificates/doomed"; str(d.RecoveryID) != want {
+	if want := v.url + "/deletedcertificates/doomed"; str(d.RecoveryID) != want {
 		t.Errorf("RecoveryID = %s, want %s", str(d.RecoveryID), want)
 	}
 	if d.DeletedDate == nil || d.ScheduledPurgeDate == nil || !d.ScheduledPurgeDate.Equal(d.DeletedDate.AddDate(0, 0, 90)) {

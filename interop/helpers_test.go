@@ -12,6 +12,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"math/big"
+	"net/http"
 	"regexp"
 	"sync"
 	"testing"
@@ -28,7 +29,8 @@ import (
 // vault is one emulator with Microsoft's certificates and secrets clients
 // pointed at it.
 type vault struct {
-	srv     *vaulttest.Server
+	url     string            // the vault URL, without a trailing slash
+	srv     *vaulttest.Server // nil for the standalone binary
 	certs   *azcertificates.Client
 	secrets *azsecrets.Client
 	cred    *recordingCredential
@@ -44,15 +46,17 @@ func newVault(t *testing.T, opts ...vaulttest.Option) *vault {
 	}
 	t.Cleanup(srv.Close)
 	cred := &recordingCredential{cred: NewCredential(srv.TokenSource())}
-	certs, secrets := sdkClients(t, srv.URL, cred, srv)
-	return &vault{srv: srv, certs: certs, secrets: secrets, cred: cred}
+	certs, secrets := sdkClients(t, srv.URL, cred, srv.Client())
+	return &vault{url: srv.URL, srv: srv, certs: certs, secrets: secrets, cred: cred}
 }
 
-// sdkClients makes the SDK's clients for vaultURL, reaching it through srv's
-// transport.
-func sdkClients(t *testing.T, vaultURL string, cred azcore.TokenCredential, srv *vaulttest.Server) (*azcertificates.Client, *azsecrets.Client) {
+// sdkClients makes the SDK's clients for vaultURL, sending their requests
+// through hc. Retries are off: the emulator injects no faults here, so any
+// 5xx or dropped connection is a failure to report, not to wait out with the
+// SDK's backoff.
+func sdkClients(t *testing.T, vaultURL string, cred azcore.TokenCredential, hc *http.Client) (*azcertificates.Client, *azsecrets.Client) {
 	t.Helper()
-	co := sdkOptions(srv)
+	co := azcore.ClientOptions{Transport: hc, Retry: policy.RetryOptions{MaxRetries: -1}}
 	certs, err := azcertificates.NewClient(vaultURL, cred, &azcertificates.ClientOptions{ClientOptions: co})
 	if err != nil {
 		t.Fatal(err)
@@ -62,16 +66,6 @@ func sdkClients(t *testing.T, vaultURL string, cred azcore.TokenCredential, srv 
 		t.Fatal(err)
 	}
 	return certs, secrets
-}
-
-// sdkOptions sends the SDK's requests through srv's client. Retries are off:
-// the emulator injects no faults here, so any 5xx or dropped connection is
-// a failure to report, not to wait out with the SDK's backoff.
-func sdkOptions(srv *vaulttest.Server) azcore.ClientOptions {
-	return azcore.ClientOptions{
-		Transport: srv.Client(),
-		Retry:     policy.RetryOptions{MaxRetries: -1},
-	}
 }
 
 // recordingCredential remembers the token requests the SDK made.
@@ -186,7 +180,7 @@ func (v *vault) wantIDs(t *testing.T, name string, id, kid, sid *azcertificates.
 		got  azcertificates.ID
 		kind string
 	}{{*id, "certificates"}, {*kid, "keys"}, {*sid, "secrets"}} {
-		if want := v.srv.URL + "/" + c.kind + "/" + name + "/" + ver; string(c.got) != want {
+		if want := v.url + "/" + c.kind + "/" + name + "/" + ver; string(c.got) != want {
 			t.Errorf("%s id = %q, want %q", c.kind, c.got, want)
 		}
 	}

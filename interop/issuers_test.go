@@ -33,7 +33,7 @@ func TestIssuers(t *testing.T) {
 		t.Fatalf("SetIssuer: %v", err)
 	}
 	is := set.Issuer
-	if want := v.srv.URL + "/certificates/issuers/digicert"; str(is.ID) != want {
+	if want := v.url + "/certificates/issuers/digicert"; str(is.ID) != want {
 		t.Errorf("issuer ID = %s, want %s", str(is.ID), want)
 	}
 	if str(is.Provider) != "DigiCert" || is.Credentials == nil || str(is.Credentials.AccountID) != "acct-1" {
@@ -81,7 +81,7 @@ func TestIssuers(t *testing.T) {
 		if _, err := v.certs.SetIssuer(ctx, name, azcertificates.SetIssuerParameters{Provider: to.Ptr("Test")}, nil); err != nil {
 			t.Fatalf("SetIssuer(%s): %v", name, err)
 		}
-		want = append(want, azcertificates.IssuerProperties{ID: to.Ptr(v.srv.URL + "/certificates/issuers/" + name), Provider: to.Ptr("Test")})
+		want = append(want, azcertificates.IssuerProperties{ID: to.Ptr(v.url + "/certificates/issuers/" + name), Provider: to.Ptr("Test")})
 	}
 	var listed []azcertificates.IssuerProperties
 	var sizes []int

@@ -70,12 +70,12 @@ func TestListCertificatePropertiesPaging(t *testing.T) {
 				if last != (page.NextLink == nil) {
 					t.Errorf("page %d NextLink = %s; want one on every page but the last", i, str(page.NextLink))
 				}
-				if page.NextLink != nil && !strings.HasPrefix(*page.NextLink, v.srv.URL+"/certificates?") {
-					t.Errorf("page %d NextLink = %s, want an absolute link under %s", i, *page.NextLink, v.srv.URL)
+				if page.NextLink != nil && !strings.HasPrefix(*page.NextLink, v.url+"/certificates?") {
+					t.Errorf("page %d NextLink = %s, want an absolute link under %s", i, *page.NextLink, v.url)
 				}
 				for _, item := range page.Value {
 					listed = append(listed, item.ID.Name())
-					if want := v.srv.URL + "/certificates/" + item.ID.Name(); string(*item.ID) != want {
+					if want := v.url + "/certificates/" + item.ID.Name(); string(*item.ID) != want {
 						t.Errorf("item ID = %s, want %s (no version)", *item.ID, want)
 					}
 					if string(item.X509Thumbprint) != string(seeded.X509Thumbprint) {
@@ -191,7 +191,7 @@ func TestListDeletedCertificateProperties(t *testing.T) {
 		for _, item := range page.Value {
 			name := item.ID.Name()
 			listed = append(listed, name)
-			if want := v.srv.URL + "/deletedcertificates/" + name; str(item.RecoveryID) != want {
+			if want := v.url + "/deletedcertificates/" + name; str(item.RecoveryID) != want {
 				t.Errorf("%s RecoveryID = %s, want %s", name, str(item.RecoveryID), want)
 			}
 			if item.DeletedDate == nil || item.ScheduledPurgeDate == nil ||

@@ -102,8 +102,8 @@ func TestMergeWithAnExternalCA(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetCertificateOperation after merge: %v", err)
 	}
-	if str(op.Status) != "completed" || str(op.Target) != v.srv.URL+"/certificates/external" {
-		t.Errorf("operation after merge = %s, target %s; want completed, %s/certificates/external", str(op.Status), str(op.Target), v.srv.URL)
+	if str(op.Status) != "completed" || str(op.Target) != v.url+"/certificates/external" {
+		t.Errorf("operation after merge = %s, target %s; want completed, %s/certificates/external", str(op.Status), str(op.Target), v.url)
 	}
 	latest, err := v.certs.GetCertificate(ctx, "external", "", nil)
 	if err != nil {
