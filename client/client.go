@@ -1,6 +1,7 @@
 package client
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ type Client struct {
 	hc            *http.Client
 	apiQuery      string // "api-version=..."
 	pollFrequency time.Duration
+	logger        *slog.Logger // for events outside requests, such as TLSSource errors
 }
 
 // New returns a client for the vault at vaultURL, such as
@@ -68,6 +70,7 @@ func newClient(u *url.URL, rt http.RoundTripper, s *settings) *Client {
 		},
 		apiQuery:      "api-version=" + s.apiVersion,
 		pollFrequency: s.pollFrequency,
+		logger:        s.logger,
 	}
 }
 
