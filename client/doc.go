@@ -10,6 +10,12 @@
 //	if err != nil { ... }
 //	res, err := poller.Wait(ctx)
 //
+// [Client.DownloadCertificate] returns a certificate with its private key as a
+// [KeyPair], ready for crypto/tls or to export as PEM or PFX;
+// [Client.ImportKeyPair] and [Client.ImportCertificateFile] import key pairs
+// from Go values, PEM and PFX; a [TLSSource] serves a certificate to
+// tls.Config and picks up its new versions without a restart.
+//
 // Long-running operations (create, delete, recover) return a [Poller];
 // listings return range-over-func iterators and page-level [Pager] values.
 // Failed requests return a [*ResponseError] that matches [ErrNotFound],

@@ -31,7 +31,9 @@ type ImportCertificateOptions struct {
 // certificate, or a new version of an existing one, and returns it. data is
 // either PKCS #12 (PFX) bytes or PEM text holding the certificate chain and
 // a PKCS #8 private key ("BEGIN PRIVATE KEY"; PKCS #1 and SEC 1 keys are
-// refused with an error saying so).
+// refused with an error saying so). The data is sent as it is; to check it
+// first, or to convert other key forms, use [Client.ImportCertificateFile]
+// or [ParseKeyPair] with [Client.ImportKeyPair].
 //
 // Key Vault: POST /certificates/{name}/import (permission certificates/import).
 // Errors: [ErrConflict] when name is deleted but recoverable, [ErrForbidden],

@@ -111,8 +111,9 @@ func WithRetry(r RetryOptions) Option {
 }
 
 // WithLogger sends one debug record per HTTP attempt (method, path,
-// status, attempt, duration, request id) to l. Records never contain
-// tokens, passwords, private keys or secret values. The default discards.
+// status, attempt, duration, request id) to l, and the rotations (info) and
+// failed checks (warn) of a [TLSSource]. Records never contain tokens,
+// passwords, private keys or secret values. The default discards.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		if l == nil {
