@@ -577,6 +577,20 @@ func ExampleWithLogger() {
 	// true
 }
 
+// Send the client's debug records to standard error.
+func ExampleWithLogger_stderr() {
+	cred, err := auth.Default(context.Background(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := client.New("https://my-key-vault.vault.azure.net/", cred, client.WithLogger(logger))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = c
+}
+
 // Retry throttled and failed requests more, or less, than the default.
 func ExampleWithRetry() {
 	srv := vaulttest.NewServer(vaulttest.WithFaults(vaulttest.Faults{ThrottleEvery: 2}))
