@@ -238,10 +238,8 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 			if a == nil || a.Enabled == nil || !*a.Enabled || a.NotBefore == nil || !a.NotBefore.Equal(cert.NotBefore) ||
 				a.Expires == nil || !a.Expires.Equal(cert.NotAfter) || a.Created == nil || a.Updated == nil {
 				t.Errorf("Attributes = %+v, want enabled, nbf/exp of the certificate, created and updated", a)
-			} else {
-				if str(a.RecoveryLevel) != "Recoverable+Purgeable" || a.RecoverableDays == nil || *a.RecoverableDays != 90 {
-					t.Errorf("recovery = %s, %v days; want Recoverable+Purgeable, 90", str(a.RecoveryLevel), a.RecoverableDays)
-				}
+			} else if str(a.RecoveryLevel) != "Recoverable+Purgeable" || a.RecoverableDays == nil || *a.RecoverableDays != 90 {
+				t.Errorf("recovery = %s, %v days; want Recoverable+Purgeable, 90", str(a.RecoveryLevel), a.RecoverableDays)
 			}
 
 			p := got.Policy
@@ -276,13 +274,6 @@ func checkSANs(t *testing.T, want, echo *azcertificates.SubjectAlternativeNames,
 	if diff := cmp.Diff(want, echo); diff != "" {
 		t.Errorf("policy SANs (-sent +got):\n%s", diff)
 	}
-	deref := func(p []*string) []string {
-		out := make([]string, len(p))
-		for i, s := range p {
-			out[i] = *s
-		}
-		return out
-	}
 	var ips, uris []string
 	for _, ip := range cert.IPAddresses {
 		ips = append(ips, ip.String())
@@ -290,7 +281,7 @@ func checkSANs(t *testing.T, want, echo *azcertificates.SubjectAlternativeNames,
 	for _, u := range cert.URIs {
 		uris = append(uris, u.String())
 	}
-	wantIPs := deref(want.IPAddresses)
+	wantIPs := derefAll(want.IPAddresses)
 	for i, s := range wantIPs {
 		wantIPs[i] = net.ParseIP(s).String()
 	}
@@ -298,11 +289,11 @@ func checkSANs(t *testing.T, want, echo *azcertificates.SubjectAlternativeNames,
 		kind      string
 		want, got []string
 	}{
-		{"DNS names", deref(want.DNSNames), cert.DNSNames},
-		{"e-mails", deref(want.Emails), cert.EmailAddresses},
-		{"UPNs", deref(want.UserPrincipalNames), upns(t, cert)},
+		{"DNS names", derefAll(want.DNSNames), cert.DNSNames},
+		{"e-mails", derefAll(want.Emails), cert.EmailAddresses},
+		{"UPNs", derefAll(want.UserPrincipalNames), upns(t, cert)},
 		{"IP addresses", wantIPs, ips},
-		{"URIs", deref(want.URIs), uris},
+		{"URIs", derefAll(want.URIs), uris},
 	} {
 		if diff := cmp.Diff(c.want, c.got); diff != "" {
 			t.Errorf("certificate %s (-want +got):\n%s", c.kind, diff)

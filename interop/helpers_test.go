@@ -239,8 +239,8 @@ func newTestCA(t *testing.T, name string) *testCA {
 	return &testCA{cert: cert, key: key}
 }
 
-// issue signs a leaf certificate for pub with the subject and DNS names of
-// tmpl's fields.
+// issue signs a server certificate for pub with this subject and DNS
+// names, valid for six months.
 func (ca *testCA) issue(t *testing.T, subject pkix.Name, dnsNames []string, pub crypto.PublicKey) *x509.Certificate {
 	t.Helper()
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
@@ -282,6 +282,15 @@ func str[T ~string](p *T) string {
 		return "<nil>"
 	}
 	return string(*p)
+}
+
+// derefAll returns the strings the SDK's []*string points to.
+func derefAll(p []*string) []string {
+	out := make([]string, len(p))
+	for i, s := range p {
+		out[i] = *s
+	}
+	return out
 }
 
 // tags makes SDK tags from pairs.

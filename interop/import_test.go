@@ -76,14 +76,6 @@ func (v *vault) checkImported(t *testing.T, name string, got azcertificates.Cert
 	}
 }
 
-func derefAll(p []*string) []string {
-	out := make([]string, len(p))
-	for i, s := range p {
-		out[i] = *s
-	}
-	return out
-}
-
 func TestImportPFXWithPassword(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
