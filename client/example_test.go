@@ -386,8 +386,9 @@ func ExampleClient_BeginRecoverDeletedCertificate() {
 	// Output: cert-name true
 }
 
-// Import a certificate and its private key from PEM text: the certificate
-// chain and a PKCS #8 key. PKCS #12 (PFX) data works the same way.
+// Import a certificate and its private key from PEM text, the certificate
+// chain and a PKCS #8 key, and download them again. PKCS #12 (PFX) data
+// works the same way.
 func ExampleClient_ImportCertificate() {
 	srv := vaulttest.NewServer()
 	defer srv.Close()
@@ -417,12 +418,21 @@ func ExampleClient_ImportCertificate() {
 	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...)
 
-	cert, err := c.ImportCertificate(context.Background(), "imported", data, nil)
+	ctx := context.Background()
+	cert, err := c.ImportCertificate(ctx, "imported", data, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(cert.Properties.Name, cert.Policy.KeyType, cert.Policy.ContentType)
-	// Output: imported EC application/x-pem-file
+
+	dc, err := c.DownloadCertificate(ctx, "imported", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(dc.Leaf.Subject, key.Equal(dc.PrivateKey))
+	// Output:
+	// imported EC application/x-pem-file
+	// CN=imported.example.com true
 }
 
 // Add a certificate issuer, read it, and list the vault's issuers.
