@@ -18,25 +18,26 @@ import (
 const root = ".."
 
 // snippetSources are the files whose code the README's Go snippets must come
-// from: Example functions (run by go test when they have an Output comment,
-// compiled otherwise) and the example programs (run by their tests).
+// from: the Example functions of each package (run by make test when they
+// have an Output comment, compiled otherwise) and the example programs (run
+// by their tests).
 func snippetSources(t *testing.T) map[string]string {
 	t.Helper()
-	files := []string{"client/example_test.go", "auth/example_test.go", "vaulttest/example_test.go"}
-	mains, err := filepath.Glob(filepath.Join(root, "examples", "*", "main.go"))
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, pattern := range []string{"*/example*_test.go", "examples/*/main.go"} {
+		matches, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, matches...)
 	}
-	for _, m := range mains {
+	src := make(map[string]string)
+	for _, m := range files {
 		rel, err := filepath.Rel(root, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, rel)
-	}
-	src := make(map[string]string)
-	for _, f := range files {
-		src[f] = readFile(t, f)
+		src[rel] = readFile(t, rel)
 	}
 	return src
 }
@@ -57,7 +58,7 @@ func TestReadmeGoSnippets(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("this README snippet is in no example (compare it with client/, auth/ and vaulttest/example_test.go and examples/*/main.go):\n%s", snippet)
+			t.Errorf("this README snippet is in no example (*/example*_test.go, examples/*/main.go):\n%s", snippet)
 		}
 	}
 }
