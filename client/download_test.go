@@ -357,8 +357,8 @@ func TestDownloadBadSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	pfx64 := base64.StdEncoding.EncodeToString(pfx)
-	corrupt := []byte(pfx64)
-	corrupt[len(corrupt)/2] ^= 0x01 // still base64, no longer PKCS #12
+	corrupt := bytes.Clone(pfx)
+	corrupt[len(corrupt)/2] ^= 0x01
 	certsOnly, err := pkcs12.LegacyDES.EncodeTrustStore([]*x509.Certificate{p.leaf}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func TestDownloadBadSecrets(t *testing.T) {
 		is          error
 	}{
 		{"not base64", p.leaf.Raw, pfxType, ptr("%%" + pfx64), "not base64", nil},
-		{"corrupt PKCS #12", p.leaf.Raw, pfxType, ptr(string(corrupt)), "PKCS #12", nil},
+		{"corrupt PKCS #12", p.leaf.Raw, pfxType, ptr(base64.StdEncoding.EncodeToString(corrupt)), "PKCS #12", nil},
 		{"PEM garbage", p.leaf.Raw, pemType, ptr("this is no PEM" + keyPEM[40:80]), "no PEM block", nil},
 		{"PEM key only", p.leaf.Raw, pemType, ptr(keyPEM), "no CERTIFICATE block", nil},
 		{"PEM key of another certificate", p.leaf.Raw, pemType, ptr(keyPEM + string(pemCerts(other.leaf))), "belongs to none of the 1 certificates", nil},

@@ -38,7 +38,7 @@ type KeyPair struct {
 }
 
 // errNoPrivateKey reports certificates without a private key.
-var errNoPrivateKey = errors.New("the data holds certificates but no private key")
+var errNoPrivateKey = errors.New("there are certificates but no private key")
 
 // NewKeyPair returns the key pair of key and chain, in any order; the leaf
 // is the certificate of key. It fails, with an error matching
@@ -106,12 +106,12 @@ func ParseKeyPair(data []byte, password string) (*KeyPair, error) {
 
 // newKeyPair checks key and finds its certificate in chain.
 func newKeyPair(chain []*x509.Certificate, key any) (*KeyPair, error) {
+	if len(chain) == 0 {
+		return nil, errors.New("the certificate chain is empty")
+	}
 	signer, err := supportedKey(key)
 	if err != nil {
 		return nil, err
-	}
-	if len(chain) == 0 {
-		return nil, errors.New("the certificate chain is empty")
 	}
 	for i, c := range chain {
 		if c == nil {
@@ -130,12 +130,13 @@ func newKeyPair(chain []*x509.Certificate, key any) (*KeyPair, error) {
 // check reports what is wrong with a key pair that may have been built by
 // hand rather than by this package's functions.
 func (k *KeyPair) check() error {
+	if len(k.Chain) == 0 {
+		return errors.New("the key pair's Chain is empty")
+	}
 	if _, err := supportedKey(k.PrivateKey); err != nil {
 		return err
 	}
 	switch {
-	case len(k.Chain) == 0:
-		return errors.New("the key pair's Chain is empty")
 	case k.Leaf == nil:
 		return errors.New("the key pair's Leaf is nil")
 	case !keyMatches(k.Leaf, k.PrivateKey):
@@ -253,8 +254,10 @@ func decodePFX(data []byte, password string) (any, []*x509.Certificate, error) {
 	switch {
 	case err == nil:
 		return key, append([]*x509.Certificate{first}, rest...), nil
+	case errors.Is(err, pkcs12.ErrIncorrectPassword) && password == "":
+		return nil, nil, errors.New("the PKCS #12 data needs a password, or is corrupt")
 	case errors.Is(err, pkcs12.ErrIncorrectPassword):
-		return nil, nil, errors.New("the PKCS #12 password is wrong")
+		return nil, nil, errors.New("the PKCS #12 password is wrong, or the data is corrupt")
 	case err.Error() == "pkcs12: private key missing":
 		// go-pkcs12 has no sentinel for a PFX of certificates only, as
 		// Key Vault serves for keys that are not exportable.

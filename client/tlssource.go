@@ -10,14 +10,18 @@ import (
 	"time"
 )
 
-// DefaultTLSSourceInterval is how often a [TLSSource] checks the vault for
-// a new version unless [TLSSourceOptions] say otherwise.
-const DefaultTLSSourceInterval = time.Hour
+// defaultTLSSourceInterval is how often a TLSSource checks the vault for a
+// new version unless TLSSourceOptions say otherwise, and minTLSSourceInterval
+// the shortest interval it accepts.
+const (
+	defaultTLSSourceInterval = time.Hour
+	minTLSSourceInterval     = time.Second
+)
 
 // TLSSourceOptions are the options of NewTLSSource.
 type TLSSourceOptions struct {
-	// Interval is how often the source checks the vault for a new version;
-	// 0 means [DefaultTLSSourceInterval].
+	// Interval is how often the source checks the vault for a new version,
+	// at least a second; 0 means an hour.
 	Interval time.Duration
 	// OnError receives the error of every background check that failed.
 	// When nil, errors are logged at level Warn to the client's logger
@@ -79,10 +83,10 @@ func (c *Client) NewTLSSource(ctx context.Context, name string, opts *TLSSourceO
 	}
 	interval := opts.Interval
 	switch {
-	case interval < 0:
-		return nil, invalidArg("TLSSourceOptions.Interval %v: must not be negative", interval)
 	case interval == 0:
-		interval = DefaultTLSSourceInterval
+		interval = defaultTLSSourceInterval
+	case interval < minTLSSourceInterval:
+		return nil, invalidArg("TLSSourceOptions.Interval %v: must be at least %v", interval, minTLSSourceInterval)
 	}
 	dc, err := c.DownloadCertificate(ctx, name, nil)
 	if err != nil {

@@ -345,6 +345,7 @@ func TestNewTLSSourceErrors(t *testing.T) {
 		{"missing", nil, ErrNotFound},
 		{"locked", nil, ErrKeyNotExportable},
 		{"locked", &TLSSourceOptions{Interval: -time.Second}, ErrInvalidArgument},
+		{"locked", &TLSSourceOptions{Interval: time.Millisecond}, ErrInvalidArgument},
 		{"bad name", nil, ErrInvalidArgument},
 	} {
 		src, err := c.NewTLSSource(t.Context(), tt.name, tt.opts)
