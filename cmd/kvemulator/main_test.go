@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/vaulttest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the binary's logic in the background and returns the server
+// once it listens, and a function that stops it and returns run's error.
+func start(t *testing.T, args ...string) (*vaulttest.Server, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &syncBuffer{}
+	ready := make(chan *vaulttest.Server, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, io.Discard, func(s *vaulttest.Server) { ready <- s })
+	}()
+	stop := sync.OnceValue(func() error { cancel(); return <-done })
+	t.Cleanup(func() { _ = stop() })
+	select {
+	case s := <-ready:
+		return s, out, stop
+	case err := <-done:
+		done <- err // for stop, run by Cleanup
+		t.Fatalf("run ended before serving: %v", err)
+		return nil, nil, nil
+	}
+}
+
+// call makes an authorized request with the server's own client.
+func call(t *testing.T, s *vaulttest.Server, method, path string, body any) (int, []byte) {
+	t.Helper()
+	tok, err := s.TokenSource().Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		r = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), method, s.URL+path+"?api-version="+gen.APIVersion, r)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func TestRunKeepsStateAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "vault.json")
+	caFile := filepath.Join(dir, "ca.pem")
+
+	s, out, stop := start(t, "-state", state, "-ca-out", caFile, "-vault-name", "dev")
+	if !strings.HasPrefix(s.URL, "https://dev.vault.localhost:") {
+		t.Errorf("URL %q", s.URL)
+	}
+	ca, err := os.ReadFile(caFile)
+	if err != nil || !bytes.Equal(ca, s.CACertPEM()) {
+		t.Fatalf("CA file: %v", err)
+	}
+	kty := gen.JSONWebKeyTypeEC
+	status, body := call(t, s, "POST", "/certificates/kept/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
+		KeyProperties:             &gen.KeyProperties{KeyType: &kty},
+		X509CertificateProperties: &gen.X509CertificateProperties{Subject: ptr("CN=kept")},
+		IssuerParameters:          &gen.IssuerParameters{Name: ptr("Self")},
+	}})
+	if status != http.StatusAccepted {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	_, before := call(t, s, "GET", "/certificates/kept/", nil)
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{s.URL, "state saved to " + state, "SSL_CERT_FILE=" + caFile, "127.0.0.1 dev.vault.localhost login.localhost"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	info, err := os.Stat(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("state file mode %v, want 0600", perm)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("directory holds %d files, want the state and CA only (no temporary files)", len(entries))
+	}
+
+	// A restart serves the same vault with the same CA.
+	s2, out2, stop2 := start(t, "-state", state, "-ca-out", caFile, "-vault-name", "dev")
+	status, after := call(t, s2, "GET", "/certificates/kept/", nil)
+	if status != http.StatusOK {
+		t.Fatalf("after restart: %d %s", status, after)
+	}
+	if got, want := strings.ReplaceAll(string(after), s2.URL, ""), strings.ReplaceAll(string(before), s.URL, ""); got != want {
+		t.Errorf("certificate changed across the restart:\n%s\n%s", want, got)
+	}
+	if !bytes.Equal(s2.CACertPEM(), ca) {
+		t.Error("the CA changed across the restart")
+	}
+	if !strings.Contains(out2.String(), state+" (loaded)") {
+		t.Errorf("output does not say the state was loaded:\n%s", out2.String())
+	}
+	if err := stop2(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunFaultFlags(t *testing.T) {
+	t.Parallel()
+	s, _, stop := start(t, "-throttle-every", "2", "-retry-after", "3s", "-page-size", "5", "-lenient-auth")
+	var statuses []int
+	for range 2 {
+		st, _ := call(t, s, "GET", "/certificates", nil)
+		statuses = append(statuses, st)
+	}
+	if statuses[0] != http.StatusOK || statuses[1] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v, want [200 429]", statuses)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.json")
+	if err := os.WriteFile(garbage, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-no-such-flag"},
+		{"extra-argument"},
+		{"-client-id", "app"},
+		{"-recoverable-days", "3"},
+		{"-vault-name", "Not_Valid"},
+		{"-addr", "256.1.1.1:0"},
+		{"-state", garbage},
+		{"-state", dir},
+		{"-ca-out", filepath.Join(dir, "missing", "ca.pem")},
+	} {
+		if err := run(t.Context(), args, io.Discard, io.Discard, nil); err == nil {
+			t.Errorf("run %v succeeded", args)
+		}
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	for _, content := range []string{"first", "second, longer"} {
+		if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != content {
+			t.Errorf("read %q, %v; want %q", got, err, content)
+		}
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", info.Mode().Perm())
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "no", "such", "dir"), []byte("x"), 0o600); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+	if err := writeFileAtomic(dir, []byte("x"), 0o600); err == nil {
+		t.Error("replacing a directory succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d entries left, want only f", len(entries))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
