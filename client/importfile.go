@@ -13,14 +13,15 @@ import (
 // existing one, and returns it. kp comes from [NewKeyPair] (a chain and a
 // crypto.Signer), [KeyPairFromTLS], [ParseKeyPair] or a download.
 //
-// The secret's format follows opts.Policy.ContentType: [ContentTypePKCS12]
-// (the default, and what Azure services that deploy certificates from a
-// vault read) sends kp as PKCS #12 with an empty password, encrypted with
+// The secret's format follows opts.Policy.ContentType. [ContentTypePKCS12],
+// the default and what Azure services that deploy certificates from a
+// vault read, sends kp as PKCS #12 with an empty password, encrypted with
 // 3DES because the service refuses AES-encrypted PFX, with the leaf first
-// and the other certificates in kp.Chain's order; [ContentTypePEM] sends a
-// PKCS #8 key and kp.Chain as PEM text, in kp.Chain's order, which is the
-// one to use with opts.PreserveCertOrder when the leaf is not first. Either
-// way the request travels over TLS. opts.Password must be empty: the client makes the data.
+// and the other certificates in kp.Chain's order. [ContentTypePEM] sends a
+// PKCS #8 key and kp.Chain as PEM text in kp.Chain's order: use it with
+// opts.PreserveCertOrder when the leaf is not first. Either way the data
+// travels over TLS only; opts.Password must be empty.
+//
 // kp is checked (a supported key that belongs to the leaf, a chain that
 // holds the leaf) before any request.
 //
@@ -99,9 +100,9 @@ func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, fo
 		data, err = kp.PEM()
 	case ContentTypePKCS12:
 		var others []*x509.Certificate
-		for _, c := range kp.Chain {
-			if !c.Equal(kp.Leaf) {
-				others = append(others, c)
+		for _, cert := range kp.Chain {
+			if !cert.Equal(kp.Leaf) {
+				others = append(others, cert)
 			}
 		}
 		if data, err = pkcs12.LegacyDES.Encode(kp.PrivateKey, kp.Leaf, others, ""); err != nil {
