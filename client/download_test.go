@@ -406,6 +406,37 @@ func TestDownloadBadSecrets(t *testing.T) {
 	}
 }
 
+// TestDownloadWithoutContentType reads secrets whose content type is
+// missing by their look.
+func TestDownloadWithoutContentType(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, ecKey(t, elliptic.P256()))
+	kp, err := NewKeyPair([]*x509.Certificate{p.leaf, p.inter}, p.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemText, err := kp.PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pfx, err := pkcs12.LegacyDES.Encode(p.key, p.leaf, []*x509.Certificate{p.inter}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, value := range []string{string(pemText), base64.StdEncoding.EncodeToString(pfx)} {
+		c, mux, _ := setup(t)
+		handle(t, mux, "GET /certificates/web/", "", 200, fakeBundle(t, p.leaf.Raw, testVault+"/secrets/web/"+testVersion))
+		handle(t, mux, "GET /secrets/web/"+testVersion, "", 200, secretJSON(t, "", &value))
+		dc, err := c.DownloadCertificate(t.Context(), "web", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !dc.Leaf.Equal(p.leaf) || diffNames(dc.Chain, "leaf", "intermediate") != "" {
+			t.Errorf("downloaded %v", dc)
+		}
+	}
+}
+
 // TestDownloadRefusesForeignSecretIDs checks that a secret id that is not
 // this vault's secret of the same name is never requested.
 func TestDownloadRefusesForeignSecretIDs(t *testing.T) {
