@@ -3,6 +3,7 @@ package vaulttest
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -217,7 +218,7 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 		}
 	}
 	var jwks struct {
-		Keys []struct{ Kid, N, E string }
+		Keys []struct{ Kid, Kty, Crv, X, Y string }
 	}
 	resp, err = s.Client().Get(conf["jwks_uri"].(string))
 	if err != nil {
@@ -225,9 +226,12 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&jwks)
 	resp.Body.Close()
-	n, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].N)
-	e, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].E)
-	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	x, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].X)
+	y, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].Y)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil || jwks.Keys[0].Kty != "EC" || jwks.Keys[0].Crv != "P-256" {
+		t.Fatalf("published key %+v: %v", jwks.Keys[0], err)
+	}
 	var claims accessClaims
 	hdr, err := parseJWT(h.token, pub, &claims)
 	if err != nil || hdr.Kid != jwks.Keys[0].Kid {

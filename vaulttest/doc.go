@@ -23,7 +23,7 @@
 //
 // The resource keeps the port because some SDKs compare host and port. The
 // token service at https://login.localhost:<port>/<tenant>/oauth2/v2.0/token
-// issues RS256 tokens for client credentials and serves the OpenID
+// issues ES256-signed tokens for client credentials and serves the OpenID
 // configuration identity libraries read first; the vault verifies
 // signature, tenant, audience and expiry (WithLenientAuth accepts any
 // bearer). Names under .localhost need no DNS: Server.Client dials the

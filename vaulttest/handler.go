@@ -1,8 +1,9 @@
 package vaulttest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, log: newRequestLog(cfg.logSize), faults: newFaultInjector(cfg.faults)}
 	v := newVault(cfg, base)
-	var tokenKey *rsa.PrivateKey
+	var tokenKey *ecdsa.PrivateKey
 	if st != nil {
 		ca, key, err := st.keys()
 		if err != nil {
@@ -85,14 +86,16 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 		if h.ca, err = newCertAuthority(); err != nil {
 			return nil, err
 		}
-		if tokenKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		if tokenKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case cfg.backupKey != nil:
+		v.backupKey = cfg.backupKey
+	case v.backupKey == nil:
 		v.backupKey = make([]byte, 32)
 		_, _ = rand.Read(v.backupKey)
-	}
-	if cfg.backupKey != nil {
-		v.backupKey = cfg.backupKey
 	}
 	v.ca = &signer{cert: h.ca.cert, key: h.ca.key}
 	h.vault = v

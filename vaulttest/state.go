@@ -3,7 +3,7 @@ package vaulttest
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rsa"
+	"crypto/elliptic"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/json"
@@ -373,7 +373,7 @@ func decodeState(data []byte) (*stateFile, error) {
 }
 
 // keys returns the CA and token signing key of a saved state.
-func (st *stateFile) keys() (*certAuthority, *rsa.PrivateKey, error) {
+func (st *stateFile) keys() (*certAuthority, *ecdsa.PrivateKey, error) {
 	cert, err := x509.ParseCertificate(st.CACert)
 	if err != nil {
 		return nil, nil, fmt.Errorf("state CA certificate: %w", err)
@@ -390,9 +390,9 @@ func (st *stateFile) keys() (*certAuthority, *rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("state token key: %w", err)
 	}
-	tokenKey, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, nil, errors.New("state token key is not an RSA key")
+	tokenKey, ok := k.(*ecdsa.PrivateKey)
+	if !ok || tokenKey.Curve != elliptic.P256() {
+		return nil, nil, errors.New("state token key is not a P-256 key")
 	}
 	return &certAuthority{cert: cert, key: caKey}, tokenKey, nil
 }

@@ -1,14 +1,13 @@
 package vaulttest
 
 import (
-	"crypto/rsa"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,7 +25,7 @@ const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 // verifies the tokens the vault receives.
 type tokenService struct {
 	cfg       *config
-	key       *rsa.PrivateKey
+	key       *ecdsa.PrivateKey
 	kid       string
 	authority string   // https://login.localhost:port
 	resource  string   // the vault's token audience
@@ -40,7 +39,7 @@ type tokenService struct {
 // maxVerified bounds the cache of verified tokens.
 const maxVerified = 1024
 
-func newTokenService(cfg *config, key *rsa.PrivateKey, authority, resource string) *tokenService {
+func newTokenService(cfg *config, key *ecdsa.PrivateKey, authority, resource string) *tokenService {
 	spki, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	sum := sha256.Sum256(spki)
 	aud := []string{resource, resource + "/"}
@@ -106,7 +105,7 @@ func (t *tokenService) verify(token string, now time.Time) error {
 		return err
 	}
 	switch {
-	case h.Kid != t.kid || h.Alg != "RS256":
+	case h.Kid != t.kid || h.Alg != "ES256":
 		return errors.New("the token was not signed by this emulator's token service")
 	case !strings.EqualFold(c.Tid, t.cfg.tenantID):
 		return fmt.Errorf("the token is for tenant %q, not this vault's tenant %q", c.Tid, t.cfg.tenantID)
@@ -153,17 +152,19 @@ func (t *tokenService) serve(w http.ResponseWriter, r *http.Request, op, tenant 
 			"jwks_uri":                              t.authority + "/" + tenant + "/discovery/v2.0/keys",
 			"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt"},
 			"grant_types_supported":                 []string{"client_credentials"},
-			"id_token_signing_alg_values_supported": []string{"RS256"},
+			"id_token_signing_alg_values_supported": []string{"ES256"},
 			"tenant_region_scope":                   nil,
 		})
 	case opSigningKeys:
+		point, _ := t.key.PublicKey.Bytes() // 0x04 || X || Y
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
-			"kty": "RSA",
+			"kty": "EC",
+			"crv": "P-256",
 			"use": "sig",
-			"alg": "RS256",
+			"alg": "ES256",
 			"kid": t.kid,
-			"n":   base64.RawURLEncoding.EncodeToString(t.key.N.Bytes()),
-			"e":   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(t.key.E)).Bytes()),
+			"x":   base64.RawURLEncoding.EncodeToString(point[1:33]),
+			"y":   base64.RawURLEncoding.EncodeToString(point[33:]),
 		}}})
 	case opToken:
 		t.serveToken(w, r, tenant, now)
