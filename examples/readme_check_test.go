@@ -87,6 +87,9 @@ func TestCheckMainFlags(t *testing.T) {
 		{"./examples/hello_world", nil, true},
 		{"./examples/internal", nil, false},
 		{"./examples/hello_world", []string{"-verbose"}, false},
+		{"./examples/hello_world", []string{"-h"}, false}, // it does not use package flag
+		{"./cmd/kvemulator", []string{"-addr", "127.0.0.1:8443", "-ca-out=ca.pem", "-h"}, true},
+		{"./cmd/kvemulator", []string{"-port", "8443"}, false},
 	}
 	for _, tt := range tests {
 		if err := checkMain(tt.dir, tt.args); (err == "") != tt.ok {

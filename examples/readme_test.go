@@ -158,6 +158,9 @@ func checkMain(dir string, args []string) string {
 			continue
 		}
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if (name == "h" || name == "help") && strings.Contains(string(data), "\t\"flag\"\n") {
+			continue // package flag defines -h and -help
+		}
 		if !strings.Contains(string(data), `"`+name+`"`) {
 			return dir + " defines no flag -" + name
 		}
