@@ -1,6 +1,7 @@
 // Package exampleutil is what the programs under examples/ share: picking the
 // vault (a real one, or an emulator started in-process), running an example
-// with a clear first line of output, and showing the progress of long waits.
+// with a first line of output that says which, showing the progress of long
+// waits, and formatting tags.
 package exampleutil
 
 import (
