@@ -99,7 +99,7 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 	items := make([]gen.CertificateItem, len(keys))
 	for i, k := range keys {
 		cert := v.certs[k]
-		items[i] = v.item(cert, cert.latest(), v.urls.certificate(cert.name))
+		items[i] = v.item(cert, cert.latest(), v.urls.certificate(cert.name), false)
 	}
 	out.Value = items
 	if more {
@@ -144,7 +144,7 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 			out.NextLink = v.nextLink(c, path, strconv.FormatUint(cert.versions[i-1].seq, 10), 0, p)
 			break
 		}
-		out.Value = append(out.Value, v.item(cert, ver, v.urls.version(cert.name, ver.id)))
+		out.Value = append(out.Value, v.item(cert, ver, v.urls.version(cert.name, ver.id), false))
 	}
 	return http.StatusOK, out, nil
 }

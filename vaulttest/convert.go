@@ -70,49 +70,49 @@ func (v *vault) bundle(c *certificate, ver *version) *gen.CertificateBundle {
 	return b
 }
 
-func (v *vault) item(c *certificate, ver *version, id string) gen.CertificateItem {
+// item is a list entry. Lists of live certificates leave the recovery
+// fields out of the attributes, as the service does; deleted lists keep them.
+func (v *vault) item(c *certificate, ver *version, id string, withRecovery bool) gen.CertificateItem {
+	it := gen.CertificateItem{ID: ptr(id)}
 	if ver == nil {
-		a := v.pendingAttributes(c)
-		a.RecoveryLevel, a.RecoverableDays = nil, nil
-		return gen.CertificateItem{ID: ptr(id), Attributes: a}
+		it.Attributes = v.pendingAttributes(c)
+	} else {
+		it.Attributes = v.attributes(ver)
+		it.X509Thumbprint = ptr(gen.Base64URL(ver.x5t[:]))
+		it.Tags = tagsOf(ver.tags)
 	}
-	a := v.attributes(ver)
-	a.RecoveryLevel, a.RecoverableDays = nil, nil
-	return gen.CertificateItem{
-		ID:             ptr(id),
-		X509Thumbprint: ptr(gen.Base64URL(ver.x5t[:])),
-		Attributes:     a,
-		Tags:           tagsOf(ver.tags),
+	if !withRecovery {
+		it.Attributes.RecoveryLevel, it.Attributes.RecoverableDays = nil, nil
 	}
+	return it
 }
 
-func (v *vault) deletedBundle(d *deletedCertificate) *gen.DeletedCertificateBundle {
-	b := v.bundle(d.cert, d.cert.latest())
-	return &gen.DeletedCertificateBundle{
-		ID:                 b.ID,
-		Kid:                b.Kid,
-		Sid:                b.Sid,
-		X509Thumbprint:     b.X509Thumbprint,
-		Cer:                b.Cer,
-		Attributes:         b.Attributes,
-		Policy:             b.Policy,
-		Tags:               b.Tags,
-		PreserveCertOrder:  b.PreserveCertOrder,
-		RecoveryID:         ptr(v.urls.deleted(d.cert.name)),
-		DeletedDate:        gen.NewUnixTime(d.deletedAt),
-		ScheduledPurgeDate: gen.NewUnixTime(d.purgeAt),
+// deletedBundle is a deleted certificate's answer; d is nil for a vault
+// without soft delete, whose answer has no recovery fields.
+func (v *vault) deletedBundle(c *certificate, d *deletedCertificate) *gen.DeletedCertificateBundle {
+	b := v.bundle(c, c.latest())
+	out := &gen.DeletedCertificateBundle{
+		ID:                b.ID,
+		Kid:               b.Kid,
+		Sid:               b.Sid,
+		X509Thumbprint:    b.X509Thumbprint,
+		Cer:               b.Cer,
+		Attributes:        b.Attributes,
+		Policy:            b.Policy,
+		Tags:              b.Tags,
+		PreserveCertOrder: b.PreserveCertOrder,
 	}
+	if d != nil {
+		out.RecoveryID = ptr(v.urls.deleted(c.name))
+		out.DeletedDate = gen.NewUnixTime(d.deletedAt)
+		out.ScheduledPurgeDate = gen.NewUnixTime(d.purgeAt)
+	}
+	return out
 }
 
 func (v *vault) deletedItem(d *deletedCertificate) gen.DeletedCertificateItem {
 	c := d.cert
-	var it gen.CertificateItem
-	if ver := c.latest(); ver != nil {
-		it = v.item(c, ver, v.urls.certificate(c.name))
-		it.Attributes = v.attributes(ver)
-	} else {
-		it = gen.CertificateItem{ID: ptr(v.urls.certificate(c.name)), Attributes: v.pendingAttributes(c)}
-	}
+	it := v.item(c, c.latest(), v.urls.certificate(c.name), true)
 	return gen.DeletedCertificateItem{
 		ID:                 it.ID,
 		X509Thumbprint:     it.X509Thumbprint,

@@ -25,11 +25,7 @@ func (v *vault) deleteCertificate(c *call) (int, any, error) {
 	v.dropLive(key)
 	cert.op = nil
 	if v.cfg.noSoftDelete {
-		b := v.bundle(cert, cert.latest())
-		return http.StatusOK, &gen.DeletedCertificateBundle{
-			ID: b.ID, Kid: b.Kid, Sid: b.Sid, X509Thumbprint: b.X509Thumbprint, Cer: b.Cer,
-			Attributes: b.Attributes, Policy: b.Policy, Tags: b.Tags, PreserveCertOrder: b.PreserveCertOrder,
-		}, nil
+		return http.StatusOK, v.deletedBundle(cert, nil), nil
 	}
 	d := &deletedCertificate{
 		cert:      cert,
@@ -38,7 +34,7 @@ func (v *vault) deleteCertificate(c *call) (int, any, error) {
 		visibleAt: c.now.Add(v.cfg.delays.Delete),
 	}
 	v.putDeleted(d)
-	return http.StatusOK, v.deletedBundle(d), nil
+	return http.StatusOK, v.deletedBundle(d.cert, d), nil
 }
 
 // visibleDeleted finds a soft-deleted certificate that shows in the deleted
@@ -63,7 +59,7 @@ func (v *vault) getDeleted(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, v.deletedBundle(d), nil
+	return http.StatusOK, v.deletedBundle(d.cert, d), nil
 }
 
 // listDeleted answers GET /deletedcertificates.
