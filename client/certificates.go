@@ -42,8 +42,9 @@ func (c *Client) GetCertificateVersion(ctx context.Context, name, version string
 }
 
 func (c *Client) getCertificate(ctx context.Context, name, version string) (*Certificate, error) {
+	req, err := gen.NewGetCertificateRequest(c.server, name, version)
 	var b gen.CertificateBundle
-	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/"+version, nil, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -79,8 +80,9 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 	if opts.Enabled != nil {
 		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
 	}
+	req, err := gen.NewUpdateCertificateRequest(c.server, name, opts.Version, body)
 	var b gen.CertificateBundle
-	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/"+opts.Version, &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -100,8 +102,9 @@ func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCe
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewBackupCertificateRequest(c.server, name)
 	var r gen.BackupCertificateResult
-	if _, err := c.do(ctx, http.MethodPost, "/certificates/"+name+"/backup", nil, &r, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &r); err != nil {
 		return nil, err
 	}
 	if r.Value == nil {
@@ -127,8 +130,9 @@ func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, _ 
 		return nil, invalidArg("the certificate backup is empty")
 	}
 	body := gen.CertificateRestoreParameters{CertificateBundleBackup: backup}
+	req, err := gen.NewRestoreCertificateRequest(c.server, body)
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/restore", &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -164,7 +168,11 @@ func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[
 	if opts == nil {
 		opts = &ListCertificatesOptions{}
 	}
-	return newPager(c, "/certificates", opts.MaxResults, opts.IncludePending, opts.ContinuationToken,
+	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+		func(maxResults *int32) (*http.Request, error) {
+			return gen.NewGetCertificatesRequest(c.server,
+				&gen.GetCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
+		},
 		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
@@ -196,7 +204,10 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 	if opts == nil {
 		opts = &ListCertificateVersionsOptions{}
 	}
-	p := newPager(c, "/certificates/"+name+"/versions", opts.MaxResults, false, opts.ContinuationToken,
+	p := newPager(c, opts.MaxResults, opts.ContinuationToken,
+		func(maxResults *int32) (*http.Request, error) {
+			return gen.NewGetCertificateVersionsRequest(c.server, name, &gen.GetCertificateVersionsParams{Maxresults: maxResults})
+		},
 		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})

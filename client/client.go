@@ -15,6 +15,7 @@ import (
 // and safe for concurrent use; create it once with [New] and share it.
 type Client struct {
 	vaultURL      string // scheme://host[:port], no trailing slash
+	server        string // vaultURL + "/", the server of gen's request builders
 	scheme, host  string // normalised, to compare with next links
 	hc            *http.Client
 	apiQuery      string // "api-version=..."
@@ -59,6 +60,7 @@ func New(vaultURL string, ts oauth2.TokenSource, opts ...Option) (*Client, error
 func newClient(u *url.URL, rt http.RoundTripper, s *settings) *Client {
 	return &Client{
 		vaultURL: u.Scheme + "://" + u.Host,
+		server:   u.Scheme + "://" + u.Host + "/",
 		scheme:   u.Scheme,
 		host:     u.Host,
 		hc: &http.Client{

@@ -26,7 +26,8 @@ func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *Contact
 			return nil, invalidArg("contacts[%d] is empty", i)
 		}
 	}
-	return c.contactsRequest(ctx, http.MethodPut, contactsToWire(contacts))
+	req, err := gen.NewSetCertificateContactsRequest(c.server, *contactsToWire(contacts))
+	return c.contacts(ctx, req, err)
 }
 
 // GetContacts returns the vault's certificate contacts.
@@ -35,7 +36,8 @@ func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *Contact
 // Errors: [ErrNotFound] (code "ContactsNotFound") when none are set,
 // [ErrForbidden].
 func (c *Client) GetContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
-	return c.contactsRequest(ctx, http.MethodGet, nil)
+	req, err := gen.NewGetCertificateContactsRequest(c.server)
+	return c.contacts(ctx, req, err)
 }
 
 // DeleteContacts removes all the vault's certificate contacts and returns
@@ -44,12 +46,14 @@ func (c *Client) GetContacts(ctx context.Context, _ *ContactsOptions) ([]Contact
 // Key Vault: DELETE /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrNotFound] when none are set, [ErrForbidden].
 func (c *Client) DeleteContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
-	return c.contactsRequest(ctx, http.MethodDelete, nil)
+	req, err := gen.NewDeleteCertificateContactsRequest(c.server)
+	return c.contacts(ctx, req, err)
 }
 
-func (c *Client) contactsRequest(ctx context.Context, method string, in any) ([]Contact, error) {
+// contacts sends a contacts request and converts the contacts it returns.
+func (c *Client) contacts(ctx context.Context, req *http.Request, err error) ([]Contact, error) {
 	var w gen.Contacts
-	if _, err := c.do(ctx, method, "/certificates/contacts", in, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
 	return contactsFromWire(&w), nil

@@ -364,13 +364,14 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-// ptrIf returns a pointer to s, or nil for the empty string so that it is
+// ptrIf returns a pointer to v, or nil for the zero value so that it is
 // omitted from the request.
-func ptrIf[T ~string](s T) *T {
-	if s == "" {
+func ptrIf[T comparable](v T) *T {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	return &s
+	return &v
 }
 
 // enumPtr converts a non-empty string enum to the wire's enum type.

@@ -70,8 +70,9 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 	if opts.PreserveCertOrder {
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
+	req, err := gen.NewCreateCertificateRequest(c.server, name, body)
 	var w gen.CertificateOperation
-	h, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/create", &body, &w, http.StatusAccepted)
+	h, err := c.do(createsState(ctx), req, err, http.StatusAccepted, &w)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +113,9 @@ type createState struct {
 func (s *createState) step(ctx context.Context, p *Poller[*CreateCertificateResult]) (http.Header, error) {
 	var h http.Header
 	if s.op == nil || s.op.Status != OperationStatusCompleted {
+		req, err := gen.NewGetCertificateOperationRequest(p.c.server, s.name)
 		var w gen.CertificateOperation
-		var err error
-		if h, err = p.c.do(ctx, http.MethodGet, "/certificates/"+s.name+"/pending", nil, &w, http.StatusOK); err != nil {
+		if h, err = p.c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 			return nil, err
 		}
 		s.op = operationFromWire(&w)

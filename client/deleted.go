@@ -29,14 +29,16 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *Beg
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewDeleteCertificateRequest(c.server, name)
 	var b gen.DeletedCertificateBundle
-	h, err := c.do(ctx, http.MethodDelete, "/certificates/"+name, nil, &b, http.StatusOK)
+	h, err := c.do(ctx, req, err, http.StatusOK, &b)
 	if err != nil {
 		return nil, err
 	}
 	deleted := deletedFromBundle(&b)
 	p := newPoller(c, func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
-		h, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, nil, nil, http.StatusOK)
+		req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
+		h, err := c.do(ctx, req, err, http.StatusOK, nil)
 		switch {
 		case err == nil || isStatus(err, http.StatusForbidden):
 			p.finish(deleted, nil)
@@ -66,8 +68,9 @@ func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetD
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
 	var b gen.DeletedCertificateBundle
-	if _, err := c.do(ctx, http.MethodGet, "/deletedcertificates/"+name, nil, &b, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
 	return deletedFromBundle(&b), nil
@@ -102,7 +105,11 @@ func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOp
 	if opts == nil {
 		opts = &ListDeletedCertificatesOptions{}
 	}
-	return newPager(c, "/deletedcertificates", opts.MaxResults, opts.IncludePending, opts.ContinuationToken,
+	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+		func(maxResults *int32) (*http.Request, error) {
+			return gen.NewGetDeletedCertificatesRequest(c.server,
+				&gen.GetDeletedCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
+		},
 		func(w *gen.DeletedCertificateListResult) ([]DeletedCertificate, *string) {
 			return convertItems(w.Value, deletedFromItem), w.NextLink
 		})
@@ -124,7 +131,8 @@ func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, _ *Pu
 	if err := checkName("certificate", name); err != nil {
 		return err
 	}
-	_, err := c.do(ctx, http.MethodDelete, "/deletedcertificates/"+name, nil, nil, http.StatusNoContent)
+	req, err := gen.NewPurgeDeletedCertificateRequest(c.server, name)
+	_, err = c.do(ctx, req, err, http.StatusNoContent, nil)
 	return err
 }
 
@@ -145,14 +153,16 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewRecoverDeletedCertificateRequest(c.server, name)
 	var b gen.CertificateBundle
-	h, err := c.do(createsState(ctx), http.MethodPost, "/deletedcertificates/"+name+"/recover", nil, &b, http.StatusOK)
+	h, err := c.do(createsState(ctx), req, err, http.StatusOK, &b)
 	if err != nil {
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)
 	p := newPoller(c, func(ctx context.Context, p *Poller[*Certificate]) (http.Header, error) {
-		h, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/", nil, nil, http.StatusOK)
+		req, err := gen.NewGetCertificateRequest(c.server, name, "")
+		h, err := c.do(ctx, req, err, http.StatusOK, nil)
 		switch {
 		case err == nil || isStatus(err, http.StatusForbidden):
 			p.finish(recovered, nil)

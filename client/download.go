@@ -75,8 +75,9 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 		!strings.EqualFold(sid.Name, p.Name) || sid.Version == "" {
 		return nil, fail("its secret id %s is not a version of secret %q in this vault; it is not followed", quote(cert.SecretID), p.Name)
 	}
+	req, err := gen.NewGetSecretRequest(c.server, sid.Name, sid.Version, nil)
 	var s gen.SecretBundle
-	if _, err := c.do(ctx, http.MethodGet, "/secrets/"+sid.Name+"/"+sid.Version, nil, &s, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &s); err != nil {
 		return nil, err
 	}
 	if s.Value == nil {

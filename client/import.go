@@ -84,8 +84,9 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 	if opts.PreserveCertOrder {
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
+	req, err := gen.NewImportCertificateRequest(c.server, name, body)
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/import", &body, &b, http.StatusOK); err != nil {
+	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -149,8 +150,9 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 	if opts.Enabled != nil {
 		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
 	}
+	req, err := gen.NewMergeCertificateRequest(c.server, name, body)
 	var b gen.CertificateBundle
-	if _, err := c.do(createsState(ctx), http.MethodPost, "/certificates/"+name+"/pending/merge", &body, &b, http.StatusCreated); err != nil {
+	if _, err := c.do(createsState(ctx), req, err, http.StatusCreated, &b); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil

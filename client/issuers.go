@@ -43,7 +43,8 @@ func (c *Client) CreateIssuer(ctx context.Context, name, provider string, opts *
 		accountID: opts.AccountID, password: opts.Password, organizationID: opts.OrganizationID,
 		admins: opts.Administrators, enabled: opts.Enabled,
 	}.toWire()
-	return c.issuerRequest(ctx, http.MethodPut, name, &body)
+	req, err := gen.NewSetCertificateIssuerRequest(c.server, name, body)
+	return c.issuer(ctx, req, err)
 }
 
 // GetIssuerOptions are the options of GetIssuer. There are none yet; pass nil.
@@ -57,7 +58,8 @@ func (c *Client) GetIssuer(ctx context.Context, name string, _ *GetIssuerOptions
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
-	return c.issuerRequest(ctx, http.MethodGet, name, nil)
+	req, err := gen.NewGetCertificateIssuerRequest(c.server, name)
+	return c.issuer(ctx, req, err)
 }
 
 // UpdateIssuerOptions say what UpdateIssuer changes; zero fields stay as
@@ -88,7 +90,8 @@ func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssu
 		accountID: opts.AccountID, password: opts.Password, organizationID: opts.OrganizationID,
 		admins: opts.Administrators, enabled: opts.Enabled,
 	}.toWire()
-	return c.issuerRequest(ctx, http.MethodPatch, name, &body)
+	req, err := gen.NewUpdateCertificateIssuerRequest(c.server, name, body)
+	return c.issuer(ctx, req, err)
 }
 
 // DeleteIssuerOptions are the options of DeleteIssuer. There are none yet;
@@ -103,12 +106,14 @@ func (c *Client) DeleteIssuer(ctx context.Context, name string, _ *DeleteIssuerO
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
-	return c.issuerRequest(ctx, http.MethodDelete, name, nil)
+	req, err := gen.NewDeleteCertificateIssuerRequest(c.server, name)
+	return c.issuer(ctx, req, err)
 }
 
-func (c *Client) issuerRequest(ctx context.Context, method, name string, in any) (*Issuer, error) {
+// issuer sends a request for one issuer and converts the issuer it returns.
+func (c *Client) issuer(ctx context.Context, req *http.Request, err error) (*Issuer, error) {
 	var w gen.IssuerBundle
-	if _, err := c.do(ctx, method, "/certificates/issuers/"+name, in, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
 	return issuerFromWire(&w), nil
@@ -138,7 +143,10 @@ func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[IssuerProp
 	if opts == nil {
 		opts = &ListIssuersOptions{}
 	}
-	return newPager(c, "/certificates/issuers", opts.MaxResults, false, opts.ContinuationToken,
+	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+		func(maxResults *int32) (*http.Request, error) {
+			return gen.NewGetCertificateIssuersRequest(c.server, &gen.GetCertificateIssuersParams{Maxresults: maxResults})
+		},
 		func(w *gen.CertificateIssuerListResult) ([]IssuerProperties, *string) {
 			return convertItems(w.Value, issuerPropertiesFromItem), w.NextLink
 		})

@@ -18,7 +18,11 @@ type CertificateOperationOptions struct{}
 // Key Vault: GET /certificates/{name}/pending (permission certificates/get).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	return c.operationRequest(ctx, http.MethodGet, name, nil)
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	req, err := gen.NewGetCertificateOperationRequest(c.server, name)
+	return c.operation(ctx, req, err)
 }
 
 // CancelCertificateOperation asks the service to cancel the pending
@@ -29,7 +33,11 @@ func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *Ce
 // Key Vault: PATCH /certificates/{name}/pending (permission certificates/update).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	return c.operationRequest(ctx, http.MethodPatch, name, &gen.CertificateOperationUpdateParameter{CancellationRequested: true})
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	req, err := gen.NewUpdateCertificateOperationRequest(c.server, name, gen.CertificateOperationUpdateParameter{CancellationRequested: true})
+	return c.operation(ctx, req, err)
 }
 
 // DeleteCertificateOperation deletes the operation of the certificate name,
@@ -38,15 +46,18 @@ func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ 
 // Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	return c.operationRequest(ctx, http.MethodDelete, name, nil)
-}
-
-func (c *Client) operationRequest(ctx context.Context, method, name string, in any) (*CertificateOperation, error) {
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewDeleteCertificateOperationRequest(c.server, name)
+	return c.operation(ctx, req, err)
+}
+
+// operation sends a request for a pending operation and converts the
+// operation it returns.
+func (c *Client) operation(ctx context.Context, req *http.Request, err error) (*CertificateOperation, error) {
 	var w gen.CertificateOperation
-	if _, err := c.do(ctx, method, "/certificates/"+name+"/pending", in, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
 	return operationFromWire(&w), nil

@@ -3,10 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // Page is one page of a listing.
@@ -33,23 +33,25 @@ type Page[T any] struct {
 // not safe for concurrent use.
 type Pager[T any] struct {
 	c     *Client
-	next  string // URL of the next page; empty when done
-	err   error  // refused options, returned by the first NextPage
-	first bool   // next is the first page, built by the client
+	first func() (*http.Request, error) // builds the first page's request; nil after it or when resuming
+	next  string                        // URL of the next page; empty when done
+	err   error                         // refused options, returned by the first NextPage
 	done  bool
 	seen  map[string]struct{}
-	fetch func(ctx context.Context, u string) ([]T, string, error)
+	fetch func(ctx context.Context, req *http.Request) ([]T, string, error)
 }
 
 var errNoMorePages = errors.New("kvcerts: the listing has no more pages")
 
-// newPager returns a pager over a listing at path whose wire pages have type
-// W; page extracts a wire page's items and next link.
-func newPager[W, T any](c *Client, path string, maxResults int, includePending bool, token string, page func(*W) ([]T, *string)) *Pager[T] {
+// newPager returns a pager over a listing whose wire pages have type W.
+// first builds the request for the first page with gen's request builder,
+// given the page size (nil for the service's default); a continuation
+// token replaces it. page extracts a wire page's items and next link.
+func newPager[W, T any](c *Client, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, *string)) *Pager[T] {
 	p := &Pager[T]{c: c}
-	p.fetch = func(ctx context.Context, u string) ([]T, string, error) {
+	p.fetch = func(ctx context.Context, req *http.Request) ([]T, string, error) {
 		var w W
-		if _, err := c.doURL(ctx, http.MethodGet, u, nil, &w, http.StatusOK); err != nil {
+		if _, err := c.send(ctx, req, http.StatusOK, &w); err != nil {
 			return nil, "", err
 		}
 		items, next := page(&w)
@@ -61,14 +63,7 @@ func newPager[W, T any](c *Client, path string, maxResults int, includePending b
 	case token != "":
 		p.next = token
 	default:
-		p.first = true
-		p.next = c.vaultURL + path + "?" + c.apiQuery
-		if maxResults > 0 {
-			p.next += "&maxresults=" + strconv.Itoa(maxResults)
-		}
-		if includePending {
-			p.next += "&includePending=true"
-		}
+		p.first = func() (*http.Request, error) { return first(int32Ptr(maxResults)) }
 	}
 	return p
 }
@@ -95,21 +90,35 @@ func (p *Pager[T]) nextPage(ctx context.Context) (*Page[T], error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	u := p.next
-	if !p.first {
-		var err error
-		if u, err = p.checkLink(u); err != nil {
-			return nil, err
-		}
+	req, err := p.request()
+	if err != nil {
+		return nil, err
 	}
-	p.first = false
-	items, next, err := p.fetch(ctx, u)
+	items, next, err := p.fetch(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	p.next = next
 	p.done = next == ""
 	return &Page[T]{Items: items, ContinuationToken: next}, nil
+}
+
+// request returns the request for the next page: the first page's from
+// gen's builder, later ones from the service's next link.
+func (p *Pager[T]) request() (*http.Request, error) {
+	if first := p.first; first != nil {
+		p.first = nil
+		return p.c.prepare(first())
+	}
+	link, err := p.checkLink(p.next)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest(http.MethodGet, link, nil)
+	if err != nil {
+		return nil, fmt.Errorf("kvcerts: next link: %w", err)
+	}
+	return req, nil
 }
 
 // checkLink refuses a next link or continuation token that is not on the

@@ -73,8 +73,9 @@ func (c *Client) GetCertificatePolicy(ctx context.Context, name string, _ *GetCe
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewGetCertificatePolicyRequest(c.server, name)
 	var w gen.CertificatePolicy
-	if _, err := c.do(ctx, http.MethodGet, "/certificates/"+name+"/policy", nil, &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
 	return policyFromWire(&w), nil
@@ -102,8 +103,9 @@ func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, polic
 	if err := policy.validate(); err != nil {
 		return nil, err
 	}
+	req, err := gen.NewUpdateCertificatePolicyRequest(c.server, name, *policyToWire(policy))
 	var w gen.CertificatePolicy
-	if _, err := c.do(ctx, http.MethodPatch, "/certificates/"+name+"/policy", policyToWire(policy), &w, http.StatusOK); err != nil {
+	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
 	return policyFromWire(&w), nil

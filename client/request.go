@@ -24,32 +24,39 @@ var (
 	errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxResponseBody)
 )
 
-// do sends a request to path (already escaped; names and versions are
-// validated to need no escaping) with the api-version, and decodes the
-// response into out when its status is ok. in, when not nil, is sent as
-// JSON. It returns the response's header.
-func (c *Client) do(ctx context.Context, method, path string, in, out any, ok int) (http.Header, error) {
-	return c.doURL(ctx, method, c.vaultURL+path+"?"+c.apiQuery, in, out, ok)
+// do sends req, made by one of gen's request builders (err is the builder's
+// error, so that a call reads as one step), with the client's api-version,
+// and decodes the response into out when its status is ok. It returns the
+// response's header.
+func (c *Client) do(ctx context.Context, req *http.Request, err error, ok int, out any) (http.Header, error) {
+	if req, err = c.prepare(req, err); err != nil {
+		return nil, err
+	}
+	return c.send(ctx, req, ok, out)
 }
 
-// doURL is do for a full URL, which the caller has checked points at the vault.
-func (c *Client) doURL(ctx context.Context, method, rawURL string, in, out any, ok int) (http.Header, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, fmt.Errorf("kvcerts: encoding the %s request: %w", method, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
+// prepare adds the api-version to req, made by one of gen's request
+// builders with error err. The spec leaves the api-version out of the
+// operations' parameters: the client sets it.
+func (c *Client) prepare(req *http.Request, err error) (*http.Request, error) {
 	if err != nil {
-		return nil, fmt.Errorf("kvcerts: %w", err)
+		return nil, fmt.Errorf("kvcerts: building the request: %w", err)
 	}
+	if req.URL.RawQuery == "" {
+		req.URL.RawQuery = c.apiQuery
+	} else {
+		req.URL.RawQuery = c.apiQuery + "&" + req.URL.RawQuery
+	}
+	return req, nil
+}
+
+// send sends req, whose URL is complete and points at the vault, and
+// decodes the response into out when its status is ok. Every operation's
+// response goes through here: its body is read once, into a pooled buffer,
+// up to maxResponseBody bytes; other statuses become a *ResponseError.
+func (c *Client) send(ctx context.Context, req *http.Request, ok int, out any) (http.Header, error) {
+	req = req.WithContext(ctx)
 	req.Header["Accept"] = jsonMediaType
-	if body != nil {
-		req.Header["Content-Type"] = jsonMediaType
-	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("kvcerts: %w", err)
@@ -60,7 +67,7 @@ func (c *Client) doURL(ctx context.Context, method, rawURL string, in, out any, 
 	defer putBodyBuffer(rb)
 	if err := rb.read(resp.Body); err != nil {
 		return nil, fmt.Errorf("kvcerts: %s %s: reading the response body (status %d): %w",
-			method, sanitizeURL(req.URL), resp.StatusCode, err)
+			req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
 	}
 	if resp.StatusCode != ok {
 		return nil, newResponseError(req, resp, rb.buf.Bytes())
@@ -68,7 +75,7 @@ func (c *Client) doURL(ctx context.Context, method, rawURL string, in, out any, 
 	if out != nil {
 		if err := json.Unmarshal(rb.buf.Bytes(), out); err != nil {
 			return nil, fmt.Errorf("kvcerts: %s %s: malformed response body (status %d): %w",
-				method, sanitizeURL(req.URL), resp.StatusCode, err)
+				req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
 		}
 	}
 	return resp.Header, nil
