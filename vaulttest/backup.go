@@ -97,7 +97,7 @@ func (v *vault) restoreCertificate(c *call) (int, any, error) {
 		ver.seq = v.nextSeq()
 	}
 	v.putLive(cert)
-	return http.StatusOK, v.bundle(cert, cert.latest()), nil
+	return http.StatusOK, v.bundle(cert, cert.latest(), true), nil
 }
 
 func seal(key, plain []byte) ([]byte, error) {

@@ -9,7 +9,7 @@ import (
 )
 
 // getCertificate answers GET /certificates/{name}/{version}; an empty
-// version means the latest.
+// version means the latest, and only that answer carries the policy.
 func (v *vault) getCertificate(c *call) (int, any, error) {
 	name, id := c.args[0], c.args[1]
 	if err := checkName("certificate", name); err != nil {
@@ -21,7 +21,7 @@ func (v *vault) getCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, v.bundle(cert, ver), nil
+	return http.StatusOK, v.bundle(cert, ver, id == ""), nil
 }
 
 // liveVersion finds a readable certificate version. Callers hold v.mu.
@@ -42,6 +42,7 @@ func (v *vault) liveVersion(name, id string, c *call) (*certificate, *version, e
 
 // updateCertificate answers PATCH /certificates/{name}/{version}: it sets
 // the version's enabled attribute and tags, and the certificate's policy.
+// As with GET, the answer carries the policy only without a version.
 func (v *vault) updateCertificate(c *call) (int, any, error) {
 	name, id := c.args[0], c.args[1]
 	if err := checkName("certificate", name); err != nil {
@@ -72,7 +73,7 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 		ver.tags = maps.Clone(*body.Tags)
 	}
 	ver.updated = c.now
-	return http.StatusOK, v.bundle(cert, ver), nil
+	return http.StatusOK, v.bundle(cert, ver, id == ""), nil
 }
 
 // listCertificates answers GET /certificates.

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,13 +54,77 @@ func TestGetCertificate(t *testing.T) {
 		t.Errorf("policy id = %q", got)
 	}
 
-	// The same version by id, by the latest with and without the slash,
-	// and case-insensitively.
-	for _, path := range []string{"/certificates/web-01/" + version, "/certificates/web-01", "/certificates/WEB-01/"} {
+	// The same version as the latest with and without the slash, and
+	// case-insensitively; by its id it comes without the policy.
+	byVersion := b
+	byVersion.Policy = nil
+	for _, tt := range []struct {
+		path string
+		want gen.CertificateBundle
+	}{
+		{"/certificates/web-01", b},
+		{"/certificates/WEB-01/", b},
+		{"/certificates/web-01/" + version, byVersion},
+	} {
 		var again gen.CertificateBundle
-		h.call("GET", path, nil, http.StatusOK, &again)
-		if diff := cmp.Diff(b, again); diff != "" {
-			t.Errorf("GET %s differs (-first +again):\n%s", path, diff)
+		h.call("GET", tt.path, nil, http.StatusOK, &again)
+		if diff := cmp.Diff(tt.want, again); diff != "" {
+			t.Errorf("GET %s (-want +got):\n%s", tt.path, diff)
+		}
+	}
+}
+
+// TestPolicyInAnswers checks which certificate answers carry the policy:
+// those about the certificate as a whole, as in the service's examples
+// (GetCertificate, ImportCertificate, MergeCertificate, DeleteCertificate,
+// GetDeletedCertificate, RecoverDeletedCertificate, RestoreCertificate), and
+// not those about a named version (UpdateCertificate's example).
+func TestPolicyInAnswers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	created := h.createDone("whole")
+	version := deref(created.ID)[strings.LastIndexByte(deref(created.ID), '/')+1:]
+	key := ecKey(t)
+	imported := gen.CertificateImportParameters{Base64EncodedCertificate: pemBundle(t, key, leafWithCA(t, key)[0])}
+	op := h.create("merged", unknownPolicy("CN=merged"))
+	signed := newExternalCA(t).sign(t, deref(op.Csr))
+	h.createDone("saved")
+	saved := gen.CertificateRestoreParameters{CertificateBundleBackup: backup(h, "saved")}
+	h.call("DELETE", "/certificates/saved", nil, http.StatusOK, nil)
+	h.call("DELETE", "/deletedcertificates/saved", nil, http.StatusNoContent, nil)
+
+	// The steps run in order: recover needs delete first.
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		body       any
+		status     int
+		wantPolicy bool
+	}{
+		{"get latest", "GET", "/certificates/whole/", nil, http.StatusOK, true},
+		{"get latest without slash", "GET", "/certificates/whole", nil, http.StatusOK, true},
+		{"get version", "GET", "/certificates/whole/" + version, nil, http.StatusOK, false},
+		{"update latest", "PATCH", "/certificates/whole/", gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "1"}}, http.StatusOK, true},
+		{"update version", "PATCH", "/certificates/whole/" + version, gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "2"}}, http.StatusOK, false},
+		{"update version with a policy", "PATCH", "/certificates/whole/" + version, gen.CertificateUpdateParameters{
+			CertificatePolicy: &gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(6))}},
+		}, http.StatusOK, false},
+		{"import", "POST", "/certificates/imported/import", imported, http.StatusOK, true},
+		{"merge", "POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{signed}}, http.StatusCreated, true},
+		{"delete", "DELETE", "/certificates/whole", nil, http.StatusOK, true},
+		{"get deleted", "GET", "/deletedcertificates/whole", nil, http.StatusOK, true},
+		{"recover", "POST", "/deletedcertificates/whole/recover", nil, http.StatusOK, true},
+		{"restore", "POST", "/certificates/restore", saved, http.StatusOK, true},
+	}
+	for _, tt := range tests {
+		var got gen.CertificateBundle
+		h.call(tt.method, tt.path, tt.body, tt.status, &got)
+		if got.ID == nil || got.Cer == nil {
+			t.Errorf("%s: answer %s is not a certificate", tt.name, mustJSON(got))
+		}
+		if (got.Policy != nil) != tt.wantPolicy {
+			t.Errorf("%s: the answer has a policy: %v, want %v", tt.name, got.Policy != nil, tt.wantPolicy)
 		}
 	}
 }

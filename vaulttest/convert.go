@@ -46,7 +46,13 @@ func tagsOf(t map[string]string) *map[string]string {
 	return ptr(maps.Clone(t))
 }
 
-func (v *vault) bundle(c *certificate, ver *version) *gen.CertificateBundle {
+// bundle is a certificate version's answer. withPolicy adds the
+// certificate's policy, which the service sends with answers about the
+// certificate as a whole (GET and PATCH of /certificates/{name}/ without a
+// version, import, merge, recover, restore, delete and the deleted views)
+// and leaves out of answers about a named version. A certificate whose only
+// version is still pending (ver is nil) always shows its policy.
+func (v *vault) bundle(c *certificate, ver *version, withPolicy bool) *gen.CertificateBundle {
 	if ver == nil {
 		return &gen.CertificateBundle{
 			ID:         ptr(v.urls.certificate(c.name)),
@@ -61,8 +67,10 @@ func (v *vault) bundle(c *certificate, ver *version) *gen.CertificateBundle {
 		X509Thumbprint: ptr(gen.Base64URL(ver.x5t[:])),
 		Cer:            ptr(ver.chain[ver.leaf]),
 		Attributes:     v.attributes(ver),
-		Policy:         c.policy.wire(v.urls.policy(c.name)),
 		Tags:           tagsOf(ver.tags),
+	}
+	if withPolicy {
+		b.Policy = c.policy.wire(v.urls.policy(c.name))
 	}
 	if ver.preserveOrder {
 		b.PreserveCertOrder = ptr(true)
@@ -90,7 +98,7 @@ func (v *vault) item(c *certificate, ver *version, id string, withRecovery bool)
 // deletedBundle is a deleted certificate's answer; d is nil for a vault
 // without soft delete, whose answer has no recovery fields.
 func (v *vault) deletedBundle(c *certificate, d *deletedCertificate) *gen.DeletedCertificateBundle {
-	b := v.bundle(c, c.latest())
+	b := v.bundle(c, c.latest(), true)
 	out := &gen.DeletedCertificateBundle{
 		ID:                b.ID,
 		Kid:               b.Kid,

@@ -144,5 +144,5 @@ func (v *vault) recoverDeleted(c *call) (int, any, error) {
 	cert := d.cert
 	cert.visibleAt = c.now.Add(v.cfg.delays.Recover)
 	v.putLive(cert)
-	return http.StatusOK, v.bundle(cert, cert.latest()), nil
+	return http.StatusOK, v.bundle(cert, cert.latest(), true), nil
 }

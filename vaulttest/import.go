@@ -84,7 +84,7 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 	p.updated = c.now
 	cert.policy = p
 	cert.versions = append(cert.versions, ver)
-	return http.StatusOK, v.bundle(cert, ver), nil
+	return http.StatusOK, v.bundle(cert, ver, true), nil
 }
 
 // parseImport decodes an import value. contentType, from the policy, may be

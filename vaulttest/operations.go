@@ -344,7 +344,7 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	}
 	cert.versions = append(cert.versions, ver)
 	op.status, op.statusDetails = statusCompleted, ""
-	return http.StatusCreated, v.bundle(cert, ver), nil
+	return http.StatusCreated, v.bundle(cert, ver, true), nil
 }
 
 // orderChain returns the chain leaf first, unless the order is preserved,
