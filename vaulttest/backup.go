@@ -93,9 +93,6 @@ func (v *vault) restoreCertificate(c *call) (int, any, error) {
 	if v.certs[k] != nil {
 		return 0, nil, conflict("", "certificate %q already exists; delete and purge it before restoring", cert.name)
 	}
-	for _, ver := range cert.versions {
-		ver.seq = v.nextSeq()
-	}
 	v.putLive(cert)
 	return http.StatusOK, v.bundle(cert, cert.latest(), true), nil
 }

@@ -3,7 +3,8 @@ package vaulttest
 import (
 	"maps"
 	"net/http"
-	"strconv"
+	"slices"
+	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
 )
@@ -109,7 +110,10 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// listVersions answers GET /certificates/{name}/versions.
+// listVersions answers GET /certificates/{name}/versions. Like the
+// service, it lists the versions by id, not by age; the skip token holds the
+// last id served, so versions added while a client pages show up in their
+// place and none is listed twice.
 func (v *vault) listVersions(c *call) (int, any, error) {
 	name := c.args[0]
 	if err := checkName("certificate", name); err != nil {
@@ -119,11 +123,8 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var after uint64
-	if p.after != "" {
-		if after, err = strconv.ParseUint(p.after, 10, 64); err != nil {
-			return 0, nil, badParameter("$skiptoken is not a token this vault issued")
-		}
+	if p.after != "" && !validVersion(p.after) {
+		return 0, nil, badParameter("$skiptoken is not a token this vault issued")
 	}
 	path := "/certificates/" + name + "/versions"
 	v.mu.Lock()
@@ -137,14 +138,17 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 		out.NextLink = v.emptyPageLink(c, path, p)
 		return http.StatusOK, out, nil
 	}
-	for i, ver := range cert.versions {
-		if ver.seq <= after {
-			continue
-		}
-		if len(out.Value) == p.size {
-			out.NextLink = v.nextLink(c, path, strconv.FormatUint(cert.versions[i-1].seq, 10), 0, p)
-			break
-		}
+	byID := slices.SortedFunc(slices.Values(cert.versions), func(a, b *version) int { return strings.Compare(a.id, b.id) })
+	start, found := slices.BinarySearchFunc(byID, p.after, func(ver *version, id string) int { return strings.Compare(ver.id, id) })
+	if found {
+		start++
+	}
+	vers := byID[start:]
+	if len(vers) > p.size {
+		vers = vers[:p.size]
+		out.NextLink = v.nextLink(c, path, vers[len(vers)-1].id, 0, p)
+	}
+	for _, ver := range vers {
 		out.Value = append(out.Value, v.item(cert, ver, v.urls.version(cert.name, ver.id), false))
 	}
 	return http.StatusOK, out, nil

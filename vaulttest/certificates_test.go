@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,35 +230,73 @@ func TestUpdateCertificate(t *testing.T) {
 func TestCertificateVersions(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	var ids []string
-	for range 3 {
+	var ids []string // oldest first
+	for range 7 {
 		b := h.createDone("multi")
-		ids = append(ids, deref(b.ID))
+		ids = append(ids, strings.TrimPrefix(deref(b.ID), h.srv.URL))
 		h.clock.Advance(1e9)
 	}
 	var list gen.CertificateListResult
 	h.call("GET", "/certificates/multi/versions", nil, http.StatusOK, &list)
 	var got []string
 	for _, it := range deref(list.Value) {
-		got = append(got, deref(it.ID))
+		got = append(got, strings.TrimPrefix(deref(it.ID), h.srv.URL))
 		if it.X509Thumbprint == nil || it.Attributes == nil || it.Attributes.RecoveryLevel != nil {
 			t.Errorf("item %s: want x5t and attributes without recoveryLevel", mustJSON(it))
 		}
 	}
-	if diff := cmp.Diff(ids, got); diff != "" {
+	// The service lists versions by id, whatever their age.
+	byID := slices.Sorted(slices.Values(ids))
+	if diff := cmp.Diff(byID, got); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
 	if list.NextLink != nil {
 		t.Errorf("nextLink = %q, want none", *list.NextLink)
 	}
+	got, sizes := pageThrough(h, "/certificates/multi/versions?maxresults=3")
+	if diff := cmp.Diff(byID, got); diff != "" {
+		t.Errorf("versions paged by 3 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int{3, 3, 1}, sizes); diff != "" {
+		t.Errorf("page sizes (-want +got):\n%s", diff)
+	}
 	// The latest is the newest version; older ones stay readable.
 	var latest, oldest gen.CertificateBundle
 	h.call("GET", "/certificates/multi/", nil, http.StatusOK, &latest)
-	h.call("GET", ids[0][len(h.srv.URL):], nil, http.StatusOK, &oldest)
-	if deref(latest.ID) != ids[2] || deref(oldest.ID) != ids[0] {
-		t.Errorf("latest %s oldest %s", deref(latest.ID), deref(oldest.ID))
+	h.call("GET", ids[0], nil, http.StatusOK, &oldest)
+	if deref(latest.ID) != h.srv.URL+ids[6] || deref(oldest.ID) != h.srv.URL+ids[0] {
+		t.Errorf("latest %s oldest %s, want %s and %s", deref(latest.ID), deref(oldest.ID), ids[6], ids[0])
 	}
 	h.fail("GET", "/certificates/none/versions", nil, http.StatusNotFound, "CertificateNotFound", "")
+}
+
+// TestCertificateVersionsPagingIsStable adds a version between two pages:
+// every version is listed once, in id order, and the new one shows up only
+// if its id sorts after the first page.
+func TestCertificateVersionsPagingIsStable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var ids []string
+	for range 6 {
+		ids = append(ids, strings.TrimPrefix(deref(h.createDone("grow").ID), h.srv.URL))
+	}
+	var first listPage[gen.CertificateItem]
+	h.call("GET", "/certificates/grow/versions?maxresults=3", nil, http.StatusOK, &first)
+	added := strings.TrimPrefix(deref(h.createDone("grow").ID), h.srv.URL)
+	rest, _ := pageThrough(h, deref(first.NextLink))
+
+	var got []string
+	for _, it := range first.Value {
+		got = append(got, strings.TrimPrefix(deref(it.ID), h.srv.URL))
+	}
+	got = append(got, rest...)
+	want := slices.Sorted(slices.Values(ids))
+	if added > want[2] {
+		want = slices.Sorted(slices.Values(append(ids, added)))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
 }
 
 func TestCertificatePolicy(t *testing.T) {

@@ -42,6 +42,19 @@ func newVersion() string {
 	return hex.EncodeToString(b[:])
 }
 
+// validVersion reports whether id is a version id as newVersion makes them.
+func validVersion(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, r := range id {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // newUUID returns a random (version 4) UUID for request ids.
 func newUUID() string {
 	var b [16]byte

@@ -35,6 +35,21 @@ func TestNewVersionAndUUID(t *testing.T) {
 	}
 }
 
+func TestValidVersion(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{newVersion(), "0123456789abcdef0123456789abcdef"} {
+		if !validVersion(ok) {
+			t.Errorf("validVersion(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"", "pending", "0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcdeg",
+		"0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0"} {
+		if validVersion(bad) {
+			t.Errorf("validVersion(%q) = true", bad)
+		}
+	}
+}
+
 func TestResourceFor(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{

@@ -202,7 +202,6 @@ func (v *vault) newVersion(op *operation, chain [][]byte, leaf int, now time.Tim
 	}
 	return &version{
 		id:            op.version,
-		seq:           v.nextSeq(),
 		chain:         chain,
 		leaf:          leaf,
 		key:           op.key,

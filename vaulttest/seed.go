@@ -118,7 +118,7 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 		c := &certificate{name: name, policy: p, versions: make([]*version, o.Versions)}
 		for j := range c.versions {
 			c.versions[j] = &version{
-				id: newVersion(), seq: v.nextSeq(), chain: shared.chain, key: shared.key, x5t: shared.x5t,
+				id: newVersion(), chain: shared.chain, key: shared.key, x5t: shared.x5t,
 				notBefore: shared.cert.NotBefore, notAfter: shared.cert.NotAfter,
 				contentType: o.ContentType, exportable: true, enabled: true,
 				created: now, updated: now, tags: maps.Clone(o.Tags),

@@ -37,7 +37,6 @@ type stateFile struct {
 	Purging      map[string]int64 `json:"purging,omitempty"` // name key -> Unix nanoseconds
 	Issuers      []issuerRecord   `json:"issuers,omitempty"`
 	Contacts     *[]gen.Contact   `json:"contacts,omitempty"`
-	Seq          uint64           `json:"seq"`
 }
 
 type certRecord struct {
@@ -50,7 +49,6 @@ type certRecord struct {
 
 type versionRecord struct {
 	ID            string            `json:"id"`
-	Seq           uint64            `json:"seq"`
 	Chain         []int             `json:"chain"`
 	Leaf          int               `json:"leaf"`
 	Key           int               `json:"key"`
@@ -140,7 +138,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			return r, err
 		}
 		vr := versionRecord{
-			ID: ver.id, Seq: ver.seq, Leaf: ver.leaf, Key: k,
+			ID: ver.id, Leaf: ver.leaf, Key: k,
 			ContentType: ver.contentType, Exportable: ver.exportable, PreserveOrder: ver.preserveOrder,
 			Enabled: ver.enabled, Created: ver.created, Updated: ver.updated, Tags: ver.tags,
 		}
@@ -220,12 +218,15 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 	}
 	c := &certificate{name: r.Name, policy: p, visibleAt: r.VisibleAt}
 	for _, vr := range r.Versions {
+		if !validVersion(vr.ID) {
+			return nil, fmt.Errorf("certificate %q: version id %q is not 32 lowercase hex digits", r.Name, vr.ID)
+		}
 		key, err := d.key(vr.Key)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %q: %w", r.Name, err)
 		}
 		ver := &version{
-			id: vr.ID, seq: vr.Seq, leaf: vr.Leaf, key: key,
+			id: vr.ID, leaf: vr.Leaf, key: key,
 			contentType: vr.ContentType, exportable: vr.Exportable, preserveOrder: vr.PreserveOrder,
 			enabled: vr.Enabled, created: vr.Created, updated: vr.Updated, tags: vr.Tags,
 		}
@@ -296,7 +297,6 @@ func (v *vault) snapshot(st *stateFile) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	e := newEncoder(st)
-	st.Seq = v.seq
 	st.Certificates = []certRecord{}
 	for _, k := range v.names {
 		r, err := e.cert(v.certs[k])
@@ -354,7 +354,7 @@ func (h *Handler) LoadState(r io.Reader) error {
 	defer v.mu.Unlock()
 	v.certs, v.names = fresh.certs, fresh.names
 	v.deleted, v.delNames = fresh.deleted, fresh.delNames
-	v.purging, v.issuers, v.contacts, v.seq = fresh.purging, fresh.issuers, fresh.contacts, fresh.seq
+	v.purging, v.issuers, v.contacts = fresh.purging, fresh.issuers, fresh.contacts
 	if fresh.backupKey != nil && h.cfg.backupKey == nil {
 		v.backupKey = fresh.backupKey
 	}
@@ -429,7 +429,6 @@ func (v *vault) load(st *stateFile) error {
 	if st.Contacts != nil {
 		v.contacts = *st.Contacts
 	}
-	v.seq = st.Seq
 	if len(st.BackupKey) == 32 {
 		v.backupKey = st.BackupKey
 	}

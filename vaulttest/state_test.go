@@ -82,7 +82,7 @@ func TestStateRoundTrip(t *testing.T) {
 	b.call("GET", "/certificates/waiting/pending", nil, http.StatusOK, &op)
 	leaf := newExternalCA(t).sign(t, deref(op.Csr))
 	b.call("POST", "/certificates/waiting/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
-	// New versions sort after the restored ones.
+	// Creating again adds a version to the restored one.
 	b.createDone("live")
 	var versions listPage[gen.CertificateItem]
 	b.call("GET", "/certificates/live/versions", nil, http.StatusOK, &versions)
@@ -130,6 +130,12 @@ func TestStateErrors(t *testing.T) {
 		if _, err := NewHandler(WithState(strings.NewReader(bad))); err == nil {
 			t.Errorf("WithState(%q) succeeded", bad)
 		}
+	}
+	// Version ids are skip tokens of the versions list: they must be ids
+	// as the vault makes them.
+	badVersion := `{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x","policy":{},"versions":[{"id":"v1"}]}]}`
+	if err := h.LoadState(strings.NewReader(badVersion)); err == nil || !strings.Contains(err.Error(), `version id "v1"`) {
+		t.Errorf("LoadState with version id v1: %v, want an error naming it", err)
 	}
 }
 

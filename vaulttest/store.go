@@ -24,7 +24,6 @@ type vault struct {
 	purging   map[string]time.Time // name key -> end of the purge
 	issuers   map[string]*issuer
 	contacts  []gen.Contact // nil: none set
-	seq       uint64        // orders versions
 	backupKey []byte
 	ca        *signer
 }
@@ -42,7 +41,6 @@ type certificate struct {
 // version is one issued version of a certificate.
 type version struct {
 	id            string
-	seq           uint64
 	chain         [][]byte // DER, in the order they are returned
 	leaf          int      // index of the certificate matching the key
 	key           crypto.Signer
@@ -173,11 +171,6 @@ func (v *vault) putDeleted(d *deletedCertificate) {
 func (v *vault) dropDeleted(key string) {
 	delete(v.deleted, key)
 	v.delNames = removeSorted(v.delNames, key)
-}
-
-func (v *vault) nextSeq() uint64 {
-	v.seq++
-	return v.seq
 }
 
 // live returns the certificate with this name key if it can be read now:
