@@ -186,10 +186,15 @@ func TestSecretPreviousVersion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetSecret: %v", err)
 	}
-	if resp.PreviousVersion == nil {
-		t.Skip("vaulttest bug: GetSecret leaves out previousVersion on the secret of a certificate's second version; see interop-findings.md")
-	}
 	if got := str(resp.PreviousVersion); got != first.ID.Version() {
-		t.Errorf("PreviousVersion of the second version's secret = %s, want the first version %s", got, first.ID.Version())
+		t.Errorf("PreviousVersion of the second version's secret = %q, want the first version %s", got, first.ID.Version())
+	}
+	// The first version has none.
+	resp, err = v.secrets.GetSecret(ctx, "renewed", first.SID.Version(), nil)
+	if err != nil {
+		t.Fatalf("GetSecret of the first version: %v", err)
+	}
+	if resp.PreviousVersion != nil {
+		t.Errorf("PreviousVersion of the first version's secret = %q, want none", *resp.PreviousVersion)
 	}
 }

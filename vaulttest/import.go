@@ -83,7 +83,7 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 	}
 	p.updated = c.now
 	cert.policy = p
-	cert.versions = append(cert.versions, ver)
+	cert.addVersion(ver)
 	return http.StatusOK, v.bundle(cert, ver, true), nil
 }
 

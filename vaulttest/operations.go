@@ -180,7 +180,7 @@ func (v *vault) settle(c *certificate, now time.Time) {
 		v.fail(op, &apiError{code: "BadParameter", message: err.Error()})
 		return
 	}
-	c.versions = append(c.versions, ver)
+	c.addVersion(ver)
 	op.status, op.statusDetails = statusCompleted, ""
 }
 
@@ -341,7 +341,7 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, badParameter("%v", err)
 	}
-	cert.versions = append(cert.versions, ver)
+	cert.addVersion(ver)
 	op.status, op.statusDetails = statusCompleted, ""
 	return http.StatusCreated, v.bundle(cert, ver, true), nil
 }

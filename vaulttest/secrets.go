@@ -17,6 +17,8 @@ import (
 // certificate version, holding its private key (if exportable) and chain as
 // base64 PKCS#12 or PEM text. ?outContentType=application/x-pem-file
 // converts PKCS#12 to PEM; the other way round is refused, as by the service.
+// The secrets of a certificate's second and later versions name the version
+// before them in previousVersion.
 func (v *vault) getSecret(c *call) (int, any, error) {
 	name, id := c.args[0], c.args[1]
 	if err := checkName("secret", name); err != nil {
@@ -57,6 +59,9 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 			RecoverableDays: v.recoverableDays(),
 		},
 		Tags: tagsOf(ver.tags),
+	}
+	if ver.previous != "" {
+		bundle.PreviousVersion = ptr(ver.previous)
 	}
 	chain, leaf, stored := ver.chain, ver.leaf, ver.contentType
 	var key crypto.Signer

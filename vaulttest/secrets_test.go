@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,4 +138,88 @@ func TestGetSecretErrors(t *testing.T) {
 	h.fail("GET", "/secrets/none/", nil, http.StatusNotFound, "SecretNotFound", "")
 	h.fail("GET", "/secrets/off/0123456789abcdef0123456789abcdef", nil, http.StatusNotFound, "SecretNotFound", "")
 	h.fail("GET", "/secrets/bad_name/", nil, http.StatusBadRequest, "BadParameter", "")
+}
+
+// TestGetSecretPreviousVersion checks previousVersion on the secrets of
+// versions made by create, import, merge and the seeding helpers, and
+// after a restore.
+func TestGetSecretPreviousVersion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	versionOf := func(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
+	previous := func(name, version string) string {
+		t.Helper()
+		var s gen.SecretBundle
+		h.call("GET", "/secrets/"+name+"/"+version, nil, http.StatusOK, &s)
+		return deref(s.PreviousVersion)
+	}
+
+	var versions []string // of "renewed", oldest first
+	versions = append(versions, versionOf(deref(h.createDone("renewed").ID)))
+	h.call("POST", "/certificates/renewed/create", gen.CertificateCreateParameters{}, http.StatusAccepted, nil)
+	var b gen.CertificateBundle
+	h.call("GET", "/certificates/renewed/", nil, http.StatusOK, &b)
+	versions = append(versions, versionOf(deref(b.ID)))
+	key := ecKey(t)
+	h.call("POST", "/certificates/renewed/import", gen.CertificateImportParameters{
+		Base64EncodedCertificate: pemBundle(t, key, leafWithCA(t, key)[0]),
+	}, http.StatusOK, &b)
+	versions = append(versions, versionOf(deref(b.ID)))
+	op := h.create("renewed", unknownPolicy("CN=renewed"))
+	h.call("POST", "/certificates/renewed/pending/merge", gen.CertificateMergeParameters{
+		X509Certificates: [][]byte{newExternalCA(t).sign(t, deref(op.Csr))},
+	}, http.StatusCreated, &b)
+	versions = append(versions, versionOf(deref(b.ID)))
+
+	want := []string{"", versions[0], versions[1], versions[2]}
+	check := func(when string) {
+		t.Helper()
+		var got []string
+		for _, v := range versions {
+			got = append(got, previous("renewed", v))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("previousVersion of create, create, import, merge %s (-want +got):\n%s", when, diff)
+		}
+	}
+	check("before a backup")
+	blob := backup(h, "renewed")
+	h.call("DELETE", "/certificates/renewed", nil, http.StatusOK, nil)
+	h.call("DELETE", "/deletedcertificates/renewed", nil, http.StatusNoContent, nil)
+	h.call("POST", "/certificates/restore", gen.CertificateRestoreParameters{CertificateBundleBackup: blob}, http.StatusOK, nil)
+	check("after a restore")
+
+	// The seeding helpers link their versions too.
+	first, err := h.srv.AddCertificate(SeedCertificate{Name: "added"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := h.srv.AddCertificate(SeedCertificate{Name: "added"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [2]string{previous("added", versionOf(first)), previous("added", versionOf(second))}; got != [2]string{"", versionOf(first)} {
+		t.Errorf("previousVersion of two added versions = %q, want none and %s", got, versionOf(first))
+	}
+	if _, err := h.srv.Seed(1, &SeedOptions{Prefix: "seeded-", Versions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var list listPage[gen.CertificateItem]
+	h.call("GET", "/certificates/seeded-0/versions", nil, http.StatusOK, &list)
+	var listed, walked []string
+	for _, it := range list.Value {
+		listed = append(listed, versionOf(deref(it.ID)))
+	}
+	// Walking back from the latest visits every version once.
+	for v := ""; len(walked) <= len(listed); {
+		var s gen.SecretBundle
+		h.call("GET", "/secrets/seeded-0/"+v, nil, http.StatusOK, &s)
+		walked = append(walked, versionOf(deref(s.ID)))
+		if v = deref(s.PreviousVersion); v == "" {
+			break
+		}
+	}
+	if diff := cmp.Diff(listed, slices.Sorted(slices.Values(walked))); diff != "" {
+		t.Errorf("seeded versions walked back by previousVersion (-listed +walked):\n%s", diff)
+	}
 }

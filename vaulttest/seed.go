@@ -115,14 +115,14 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 		}
 	}
 	for _, name := range names {
-		c := &certificate{name: name, policy: p, versions: make([]*version, o.Versions)}
-		for j := range c.versions {
-			c.versions[j] = &version{
+		c := &certificate{name: name, policy: p, versions: make([]*version, 0, o.Versions)}
+		for range o.Versions {
+			c.addVersion(&version{
 				id: newVersion(), chain: shared.chain, key: shared.key, x5t: shared.x5t,
 				notBefore: shared.cert.NotBefore, notAfter: shared.cert.NotAfter,
 				contentType: o.ContentType, exportable: true, enabled: true,
 				created: now, updated: now, tags: maps.Clone(o.Tags),
-			}
+			})
 		}
 		key := nameKey(name)
 		if o.Deleted {
@@ -222,7 +222,7 @@ func (h *Handler) AddCertificate(sc SeedCertificate) (string, error) {
 	}
 	p.updated = now
 	cert.policy = p
-	cert.versions = append(cert.versions, ver)
+	cert.addVersion(ver)
 	return v.urls.version(cert.name, ver.id), nil
 }
 

@@ -49,6 +49,7 @@ type certRecord struct {
 
 type versionRecord struct {
 	ID            string            `json:"id"`
+	Previous      string            `json:"previous,omitempty"`
 	Chain         []int             `json:"chain"`
 	Leaf          int               `json:"leaf"`
 	Key           int               `json:"key"`
@@ -138,7 +139,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			return r, err
 		}
 		vr := versionRecord{
-			ID: ver.id, Leaf: ver.leaf, Key: k,
+			ID: ver.id, Previous: ver.previous, Leaf: ver.leaf, Key: k,
 			ContentType: ver.contentType, Exportable: ver.exportable, PreserveOrder: ver.preserveOrder,
 			Enabled: ver.enabled, Created: ver.created, Updated: ver.updated, Tags: ver.tags,
 		}
@@ -218,15 +219,15 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 	}
 	c := &certificate{name: r.Name, policy: p, visibleAt: r.VisibleAt}
 	for _, vr := range r.Versions {
-		if !validVersion(vr.ID) {
-			return nil, fmt.Errorf("certificate %q: version id %q is not 32 lowercase hex digits", r.Name, vr.ID)
+		if !validVersion(vr.ID) || (vr.Previous != "" && !validVersion(vr.Previous)) {
+			return nil, fmt.Errorf("certificate %q: version id %q or its previous version %q is not 32 lowercase hex digits", r.Name, vr.ID, vr.Previous)
 		}
 		key, err := d.key(vr.Key)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %q: %w", r.Name, err)
 		}
 		ver := &version{
-			id: vr.ID, leaf: vr.Leaf, key: key,
+			id: vr.ID, previous: vr.Previous, leaf: vr.Leaf, key: key,
 			contentType: vr.ContentType, exportable: vr.Exportable, preserveOrder: vr.PreserveOrder,
 			enabled: vr.Enabled, created: vr.Created, updated: vr.Updated, tags: vr.Tags,
 		}

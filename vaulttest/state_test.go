@@ -133,9 +133,11 @@ func TestStateErrors(t *testing.T) {
 	}
 	// Version ids are skip tokens of the versions list: they must be ids
 	// as the vault makes them.
-	badVersion := `{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x","policy":{},"versions":[{"id":"v1"}]}]}`
-	if err := h.LoadState(strings.NewReader(badVersion)); err == nil || !strings.Contains(err.Error(), `version id "v1"`) {
-		t.Errorf("LoadState with version id v1: %v, want an error naming it", err)
+	for _, ids := range []string{`"id":"v1"`, `"id":"0123456789abcdef0123456789abcdef","previous":"v1"`} {
+		bad := `{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x","policy":{},"versions":[{` + ids + `}]}]}`
+		if err := h.LoadState(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), `"v1"`) {
+			t.Errorf("LoadState with version %s: %v, want an error naming v1", ids, err)
+		}
 	}
 }
 

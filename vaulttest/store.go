@@ -41,6 +41,7 @@ type certificate struct {
 // version is one issued version of a certificate.
 type version struct {
 	id            string
+	previous      string   // the latest version when this one was added; "" for the first
 	chain         [][]byte // DER, in the order they are returned
 	leaf          int      // index of the certificate matching the key
 	key           crypto.Signer
@@ -115,6 +116,15 @@ func (c *certificate) latest() *version {
 		return nil
 	}
 	return c.versions[len(c.versions)-1]
+}
+
+// addVersion makes ver the latest version and records the one it follows,
+// which the service reports as the secret's previousVersion.
+func (c *certificate) addVersion(ver *version) {
+	if last := c.latest(); last != nil {
+		ver.previous = last.id
+	}
+	c.versions = append(c.versions, ver)
 }
 
 func (c *certificate) findVersion(id string) *version {
