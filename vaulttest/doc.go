@@ -42,6 +42,5 @@
 //
 // Lifetime actions are stored but never run (no automatic renewal);
 // certificates from configured issuers are signed by the emulator's CA;
-// the P-256K curve is not supported; PKCS#12 secrets put the leaf first even
-// when preserveCertOrder is set (PEM secrets keep the order).
+// the P-256K curve is not supported.
 package vaulttest

@@ -189,7 +189,9 @@ func parsePFX(value, password string) (crypto.Signer, []*x509.Certificate, error
 	if err != nil {
 		return nil, nil, badParameter("value is not base64 PKCS#12 content")
 	}
-	parsed, leaf, cas, err := pkcs12.DecodeChain(data, password)
+	// DecodeChain calls the first certificate the leaf; here it is just
+	// the first, as the order is kept when asked to.
+	parsed, first, rest, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		return nil, nil, badParameter("the PKCS#12 content cannot be read: it is malformed, has no private key, or the password is wrong")
 	}
@@ -197,7 +199,7 @@ func parsePFX(value, password string) (crypto.Signer, []*x509.Certificate, error
 	if err != nil {
 		return nil, nil, err
 	}
-	return key, append([]*x509.Certificate{leaf}, cas...), nil
+	return key, append([]*x509.Certificate{first}, rest...), nil
 }
 
 func supportedKey(k any) (crypto.Signer, error) {

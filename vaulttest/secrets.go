@@ -114,23 +114,22 @@ func encodePEM(key crypto.Signer, chain [][]byte) (string, error) {
 }
 
 // encodePFX writes base64 PKCS#12 with an empty password (3DES, readable
-// almost everywhere). Without key it holds the certificates only.
+// almost everywhere) holding the chain in its stored order and key, the
+// private key of chain[leaf] (see pfx.go). Without key it holds the
+// certificates only, as a trust store.
 func encodePFX(key crypto.Signer, chain [][]byte, leaf int) (string, error) {
-	certs := make([]*x509.Certificate, len(chain))
-	for i, der := range chain {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return "", err
-		}
-		certs[i] = c
-	}
 	var data []byte
 	var err error
-	if key == nil {
-		data, err = pkcs12.LegacyDES.EncodeTrustStore(certs, "")
+	if key != nil {
+		data, err = pfxWithKey(key, chain, leaf)
 	} else {
-		cas := append(append([]*x509.Certificate{}, certs[:leaf]...), certs[leaf+1:]...)
-		data, err = pkcs12.LegacyDES.Encode(key, certs[leaf], cas, "")
+		certs := make([]*x509.Certificate, len(chain))
+		for i, der := range chain {
+			if certs[i], err = x509.ParseCertificate(der); err != nil {
+				return "", err
+			}
+		}
+		data, err = pkcs12.LegacyDES.EncodeTrustStore(certs, "")
 	}
 	if err != nil {
 		return "", err

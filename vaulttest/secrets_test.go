@@ -223,3 +223,80 @@ func TestGetSecretPreviousVersion(t *testing.T) {
 		t.Errorf("seeded versions walked back by previousVersion (-listed +walked):\n%s", diff)
 	}
 }
+
+// TestGetSecretChainOrder checks that PKCS#12 secrets, and their PEM
+// conversion, keep the stored chain order: as imported or merged with
+// preserveCertOrder, the certificate of the key first without.
+func TestGetSecretChainOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	key := ecKey(t)
+	chain := leafWithCA(t, key) // leaf, CA
+	caFirst, err := pfxWithKey(key, [][]byte{chain[1].Raw, chain[0].Raw}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := newExternalCA(t)
+	merge := func(name string, preserve bool) {
+		h.call("POST", "/certificates/"+name+"/create", gen.CertificateCreateParameters{
+			CertificatePolicy: unknownPolicy("CN=" + name), PreserveCertOrder: ptr(preserve),
+		}, http.StatusAccepted, nil)
+		var op gen.CertificateOperation
+		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
+		h.call("POST", "/certificates/"+name+"/pending/merge", gen.CertificateMergeParameters{
+			X509Certificates: [][]byte{ca.cert.Raw, ca.sign(t, deref(op.Csr))},
+		}, http.StatusCreated, nil)
+	}
+	importPFX := func(name string, preserve bool) {
+		h.call("POST", "/certificates/"+name+"/import", gen.CertificateImportParameters{
+			Base64EncodedCertificate: base64.StdEncoding.EncodeToString(caFirst), PreserveCertOrder: ptr(preserve),
+		}, http.StatusOK, nil)
+	}
+	tests := []struct {
+		name string
+		add  func(name string, preserve bool)
+		keep bool
+		want []string
+	}{
+		{"import-preserved", importPFX, true, []string{"External Test CA", "imported.example"}},
+		{"import", importPFX, false, []string{"imported.example", "External Test CA"}},
+		{"merge-preserved", merge, true, []string{"External Test CA", "merge-preserved"}},
+		{"merge", merge, false, []string{"merge", "External Test CA"}},
+	}
+	for _, tt := range tests {
+		tt.add(tt.name, tt.keep)
+		var s gen.SecretBundle
+		h.call("GET", "/secrets/"+tt.name+"/", nil, http.StatusOK, &s)
+		data, err := base64.StdEncoding.DecodeString(deref(s.Value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotKey, first, rest, err := pkcs12.DecodeChain(data, "")
+		if err != nil {
+			t.Fatalf("%s: decode the PKCS#12 secret: %v", tt.name, err)
+		}
+		certs := append([]*x509.Certificate{first}, rest...)
+		if diff := cmp.Diff(tt.want, chainNames(certs)); diff != "" {
+			t.Errorf("%s: PKCS#12 chain (-want +got):\n%s", tt.name, diff)
+		}
+		leaf := certs[slices.IndexFunc(certs, func(c *x509.Certificate) bool { return c.Subject.CommonName != "External Test CA" })]
+		if !publicKeyEqual(gotKey.(crypto.Signer).Public(), leaf.PublicKey) {
+			t.Errorf("%s: the PKCS#12 key is not the leaf's", tt.name)
+		}
+
+		h.call("GET", "/secrets/"+tt.name+"/?outContentType="+contentPEM, nil, http.StatusOK, &s)
+		var pemCerts []*x509.Certificate
+		for rest := []byte(deref(s.Value)); ; {
+			var b *pem.Block
+			if b, rest = pem.Decode(rest); b == nil {
+				break
+			}
+			if b.Type == "CERTIFICATE" {
+				pemCerts = append(pemCerts, mustParse(t, b.Bytes))
+			}
+		}
+		if diff := cmp.Diff(tt.want, chainNames(pemCerts)); diff != "" {
+			t.Errorf("%s: PEM conversion's chain (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
