@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,8 @@ func ecKey(t *testing.T) *ecdsa.PrivateKey {
 	return k
 }
 
+// pemBundle writes certs and then the PKCS#8 key, as the service's PEM
+// secrets hold them.
 func pemBundle(t *testing.T, key crypto.Signer, certs ...*x509.Certificate) string {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(key)
@@ -59,10 +62,10 @@ func pemBundle(t *testing.T, key crypto.Signer, certs ...*x509.Certificate) stri
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	_ = pem.Encode(&b, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	for _, c := range certs {
 		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 	}
+	_ = pem.Encode(&b, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	return b.String()
 }
 
@@ -143,6 +146,8 @@ func TestImportPEM(t *testing.T) {
 	key := ecKey(t)
 	chain := leafWithCA(t, key)
 	text := pemBundle(t, key, chain[1], chain[0]) // CA first
+	i := strings.Index(text, "-----BEGIN PRIVATE KEY-----")
+	keyFirst := text[i:] + text[:i]
 
 	tests := []struct {
 		name     string
@@ -154,9 +159,10 @@ func TestImportPEM(t *testing.T) {
 		{"text, leaf first", text, false, &gen.CertificatePolicy{SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPEM)}}, chain},
 		{"base64, detected", base64.StdEncoding.EncodeToString([]byte(text)), false, nil, chain},
 		{"order kept", text, true, nil, []*x509.Certificate{chain[1], chain[0]}},
+		{"key first", keyFirst, true, nil, []*x509.Certificate{chain[1], chain[0]}},
 	}
 	for i, tt := range tests {
-		name := []string{"pem-a", "pem-b", "pem-c"}[i]
+		name := []string{"pem-a", "pem-b", "pem-c", "pem-d"}[i]
 		var b gen.CertificateBundle
 		h.call("POST", "/certificates/"+name+"/import", gen.CertificateImportParameters{
 			Base64EncodedCertificate: tt.value, CertificatePolicy: tt.policy, PreserveCertOrder: ptr(tt.preserve),

@@ -258,7 +258,7 @@ func TestMergeCertificate(t *testing.T) {
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/merged/?outContentType=application/x-pem-file", nil, http.StatusOK, &s)
 	blocks := pemTypes(deref(s.Value))
-	if diff := cmp.Diff([]string{"PRIVATE KEY", "CERTIFICATE", "CERTIFICATE"}, blocks); diff != "" {
+	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE", "PRIVATE KEY"}, blocks); diff != "" {
 		t.Errorf("PEM secret blocks (-want +got):\n%s", diff)
 	}
 	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},

@@ -92,21 +92,22 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 	return http.StatusOK, bundle, nil
 }
 
-// encodePEM writes the PKCS#8 private key (when key is not nil) and the
-// chain in its stored order.
+// encodePEM writes the chain in its stored order and then, when key is not
+// nil, the PKCS#8 private key: the layout of the service's PEM secrets (see
+// the spec's GetSecretWithPEMConversion example).
 func encodePEM(key crypto.Signer, chain [][]byte) (string, error) {
 	var b bytes.Buffer
+	for _, der := range chain {
+		if err := pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: der}); err != nil {
+			return "", err
+		}
+	}
 	if key != nil {
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
 			return "", err
 		}
 		if err := pem.Encode(&b, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-			return "", err
-		}
-	}
-	for _, der := range chain {
-		if err := pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: der}); err != nil {
 			return "", err
 		}
 	}

@@ -2,6 +2,7 @@ package vaulttest
 
 import (
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -75,10 +76,10 @@ func TestGetSecretConversionAndContentTypes(t *testing.T) {
 		ct     string
 		blocks []string
 	}{
-		{"/secrets/pfx/?outContentType=application/x-pem-file", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
+		{"/secrets/pfx/?outContentType=application/x-pem-file", contentPEM, []string{"CERTIFICATE", "PRIVATE KEY"}},
 		{"/secrets/pfx/?outContentType=application/x-pkcs12", contentPKCS12, nil},
-		{"/secrets/pem/", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
-		{"/secrets/pem/?outContentType=application/x-pem-file", contentPEM, []string{"PRIVATE KEY", "CERTIFICATE"}},
+		{"/secrets/pem/", contentPEM, []string{"CERTIFICATE", "PRIVATE KEY"}},
+		{"/secrets/pem/?outContentType=application/x-pem-file", contentPEM, []string{"CERTIFICATE", "PRIVATE KEY"}},
 	}
 	for _, tt := range tests {
 		var s gen.SecretBundle
@@ -90,9 +91,15 @@ func TestGetSecretConversionAndContentTypes(t *testing.T) {
 			if diff := cmp.Diff(tt.blocks, pemTypes(deref(s.Value))); diff != "" {
 				t.Errorf("%s: PEM blocks (-want +got):\n%s", tt.path, diff)
 			}
-			block, _ := pem.Decode([]byte(deref(s.Value)))
-			if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+			_, rest := pem.Decode([]byte(deref(s.Value)))
+			if block, _ := pem.Decode(rest); block == nil {
+				t.Errorf("%s: no key after the certificate", tt.path)
+			} else if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
 				t.Errorf("%s: the key is not PKCS#8: %v", tt.path, err)
+			}
+			// crypto/tls reads the layout as it is.
+			if _, err := tls.X509KeyPair([]byte(deref(s.Value)), []byte(deref(s.Value))); err != nil {
+				t.Errorf("%s: tls.X509KeyPair: %v", tt.path, err)
 			}
 		}
 	}
