@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // Page is one page of a listing.
@@ -37,7 +39,7 @@ type Pager[T any] struct {
 	next  string                        // URL of the next page; empty when done
 	err   error                         // refused options, returned by the first NextPage
 	done  bool
-	seen  map[string]struct{}
+	links linkGuard
 	fetch func(ctx context.Context, req *http.Request) ([]T, string, error)
 }
 
@@ -132,20 +134,52 @@ func (p *Pager[T]) checkLink(link string) (string, error) {
 	if u.Scheme != p.c.scheme || normalizeHost(u.Scheme, u.Host) != p.c.host || u.User != nil {
 		return "", invalidArg("next link %s: not on the vault %s; refusing to follow it", quote(link), p.c.vaultURL)
 	}
-	if _, ok := p.seen[link]; ok {
+	if p.links.repeats(link) {
 		return "", invalidArg("next link %s: repeats an earlier page; stopping the listing", quote(link))
 	}
-	if p.seen == nil {
-		p.seen = make(map[string]struct{})
-	}
-	p.seen[link] = struct{}{}
 	switch {
 	case u.RawQuery == "":
 		u.RawQuery = p.c.apiQuery
-	case !u.Query().Has("api-version"):
+	case !hasQueryKey(u.RawQuery, "api-version"):
 		u.RawQuery = p.c.apiQuery + "&" + u.RawQuery
 	}
 	return u.String(), nil
+}
+
+// hasQueryKey reports whether the raw query has a parameter named key,
+// which needs no escaping, without parsing the whole query.
+func hasQueryKey(rawQuery, key string) bool {
+	for param := range strings.SplitSeq(rawQuery, "&") {
+		if name, _, _ := strings.Cut(param, "="); name == key {
+			return true
+		}
+	}
+	return false
+}
+
+// linkGuard detects a listing that goes round in circles, in memory that
+// does not grow with the listing: it remembers the last few links, which
+// catches a service that repeats a page or alternates between a few, and
+// one checkpoint link that it moves ever further back (Brent's cycle
+// detection), which catches a longer cycle a few turns into it.
+type linkGuard struct {
+	recent     [8]string
+	next       int // index in recent of the next link to remember
+	checkpoint string
+	power, lam int // the checkpoint moves once lam links have passed it, lam reaching power
+}
+
+// repeats reports whether link was seen before, and remembers it if not.
+func (g *linkGuard) repeats(link string) bool {
+	if link == g.checkpoint || slices.Contains(g.recent[:], link) {
+		return true
+	}
+	g.recent[g.next] = link
+	g.next = (g.next + 1) % len(g.recent)
+	if g.lam++; g.lam >= g.power {
+		g.checkpoint, g.power, g.lam = link, max(1, 2*g.power), 0
+	}
+	return false
 }
 
 // items ranges over the items of the pages of a new pager, yielding

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -265,5 +266,56 @@ func TestListCertificateVersions(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{testVersion}, got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLinkGuard(t *testing.T) {
+	t.Parallel()
+	link := func(i int) string { return nextBase + strconv.Itoa(i) }
+	var g linkGuard
+	for i := range 10000 {
+		if g.repeats(link(i)) {
+			t.Fatalf("link %d of 10000 distinct links reported as a repeat", i)
+		}
+	}
+	// Cycles of every length up to 100 after a lead-in: the first repeat is
+	// the link at step length; detection comes at most a few turns later.
+	for _, lead := range []int{0, 1, 7, 50} {
+		for length := 1; length <= 100; length++ {
+			var g linkGuard
+			for i := range lead {
+				if g.repeats(link(-1 - i)) {
+					t.Fatalf("lead %d: lead-in link %d reported as a repeat", lead, i)
+				}
+			}
+			detected := -1
+			for step := 0; step < lead+4*length+16 && detected < 0; step++ {
+				if g.repeats(link(step % length)) {
+					detected = step
+				}
+			}
+			if detected < length || detected > 2*(lead+length)+length {
+				t.Errorf("lead %d, cycle of %d: detected at step %d", lead, length, detected)
+			}
+		}
+	}
+}
+
+func TestHasQueryKey(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		query string
+		want  bool
+	}{
+		{"", false},
+		{"api-version=2025-07-01", true},
+		{"$skiptoken=x&api-version=7.4", true},
+		{"api-version", true},
+		{"xapi-version=1&api-versions=2", false},
+		{"$skiptoken=api-version%3D1", false},
+	} {
+		if got := hasQueryKey(tt.query, "api-version"); got != tt.want {
+			t.Errorf("hasQueryKey(%q) = %v, want %v", tt.query, got, tt.want)
+		}
 	}
 }
