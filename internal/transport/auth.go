@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -44,9 +45,10 @@ type authTransport struct {
 	source     oauth2.TokenSource
 	challenger ChallengeTokenSource // nil: attach source's token to every request
 	tokens     tokenCache
+	lastBearer atomic.Pointer[bearerHeader]
 
 	mu        sync.Mutex
-	accepted  *grant        // the grant of the last accepted challenge; nil before one
+	accepted  *grant        // the grant of the last accepted challenge; nil before one; never modified, only replaced
 	discovery chan struct{} // closed when the discovery in flight ends; nil when none is
 }
 
@@ -151,10 +153,9 @@ func (t *authTransport) roundTripChallenge(req *http.Request) (*http.Response, e
 func (t *authTransport) grantOrDiscover(ctx context.Context) (g *grant, release func(), err error) {
 	for {
 		t.mu.Lock()
-		if t.accepted != nil {
-			accepted := *t.accepted
+		if accepted := t.accepted; accepted != nil {
 			t.mu.Unlock()
-			return &accepted, func() {}, nil
+			return accepted, func() {}, nil
 		}
 		wait := t.discovery
 		if wait == nil {
@@ -228,16 +229,33 @@ func (t *authTransport) token(ctx context.Context, g grant, rejected *oauth2.Tok
 
 // send sends one attempt of req with tok, or with no Authorization header when tok is nil.
 func (t *authTransport) send(req *http.Request, tok *oauth2.Token) (*http.Response, error) {
-	a, err := attempt(req)
+	a, err := attempt(req, 1)
 	if err != nil {
 		return nil, err
 	}
 	if tok != nil {
-		a.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		a.Header["Authorization"] = t.bearer(tok)
 	} else {
-		a.Header.Del("Authorization")
+		delete(a.Header, "Authorization")
 	}
 	return t.next.RoundTrip(a)
+}
+
+// bearerHeader is the Authorization header value for one access token.
+type bearerHeader struct {
+	accessToken string
+	value       []string // "Bearer " + accessToken; shared by requests, never appended to
+}
+
+// bearer returns the Authorization header value for tok. The value made for the last
+// access token is kept, since one token serves many requests.
+func (t *authTransport) bearer(tok *oauth2.Token) []string {
+	if b := t.lastBearer.Load(); b != nil && b.accessToken == tok.AccessToken {
+		return b.value
+	}
+	b := &bearerHeader{accessToken: tok.AccessToken, value: []string{"Bearer " + tok.AccessToken}}
+	t.lastBearer.Store(b)
+	return b.value
 }
 
 // sendBare sends req without a token and without a body, to learn the vault's challenge.

@@ -114,6 +114,31 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 	})
 }
 
+func TestAuthLeavesCallersRequestAlone(t *testing.T) {
+	t.Parallel()
+	src := &staticSource{token: "static", expiry: time.Now().Add(time.Hour)}
+	vault, _ := parseVaultHost(testVaultHost)
+	rt := newAuthTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Header.Add("Accept", "text/plain") // a next layer that breaks the RoundTripper rules
+		return response(r, 200, ""), nil
+	}), src, vault, false)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", vaultURL("/a"), nil)
+	accept := make([]string, 1, 4) // room to append in place
+	accept[0] = "application/json"
+	req.Header["Accept"] = accept
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if diff := cmp.Diff(http.Header{"Accept": {"application/json"}}, req.Header); diff != "" {
+		t.Errorf("the caller's header changed (-want +got):\n%s", diff)
+	}
+	if extra := accept[:2][1]; extra != "" {
+		t.Errorf("the next layer wrote %q into the caller's header values", extra)
+	}
+}
+
 func TestTokenErrors(t *testing.T) {
 	t.Parallel()
 	errSource := errors.New("AADSTS7000215: invalid client secret")

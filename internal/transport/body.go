@@ -42,17 +42,51 @@ func hasBody(req *http.Request) bool {
 	return req.GetBody != nil && req.ContentLength != 0
 }
 
-// attempt returns a copy of a request made by replayable for one send, with a fresh body.
-func attempt(req *http.Request) (*http.Request, error) {
-	a := req.Clone(req.Context())
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, fmt.Errorf("transport: rewinding the request body: %w", err)
-		}
-		a.Body = body
+// attempt returns a copy of a request made by replayable for one send: with a fresh body,
+// and with a header map of its own with room for extra more keys, so that the caller can
+// set headers on it without touching req. The header values are shared with req's, capped
+// so that appending to one cannot write into req's.
+func attempt(req *http.Request, extra int) (*http.Request, error) {
+	a, err := withFreshBody(req)
+	if err != nil {
+		return nil, err
 	}
+	if a == req {
+		a = shallowCopy(req)
+	}
+	a.Header = copyHeader(req.Header, extra)
 	return a, nil
+}
+
+// withFreshBody returns a request made by replayable ready for one more send: req itself
+// when it has no body, else a shallow copy with a fresh body. The pipeline's layers never
+// modify the requests they are given, so the sends can share everything else.
+func withFreshBody(req *http.Request) (*http.Request, error) {
+	if req.GetBody == nil {
+		return req, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("transport: rewinding the request body: %w", err)
+	}
+	a := shallowCopy(req)
+	a.Body = body
+	return a, nil
+}
+
+func shallowCopy(req *http.Request) *http.Request {
+	a := new(http.Request)
+	*a = *req
+	return a
+}
+
+// copyHeader returns a copy of h with room for extra more keys, sharing h's values.
+func copyHeader(h http.Header, extra int) http.Header {
+	c := make(http.Header, len(h)+extra)
+	for k, v := range h {
+		c[k] = v[:len(v):len(v)]
+	}
+	return c
 }
 
 // closeRequestBody closes the body of a request that will not be sent.

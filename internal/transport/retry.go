@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
@@ -96,23 +97,28 @@ func createsState(ctx context.Context) bool {
 // logging layer numbers its records with.
 type attemptsKey struct{}
 
-const clientRequestIDHeader = "x-ms-client-request-id"
+// clientRequestIDHeader is x-ms-client-request-id in the canonical form that http.Header
+// keys have, so that it can index a header directly.
+const clientRequestIDHeader = "X-Ms-Client-Request-Id"
 
 type retryTransport struct {
 	next      http.RoundTripper
 	policy    RetryPolicy
-	userAgent string
+	userAgent []string // the User-Agent header's value; nil to leave it as it is
 	// jitter returns a uniformly random duration in [0, d].
 	jitter func(d time.Duration) time.Duration
 }
 
 func newRetryTransport(next http.RoundTripper, p RetryPolicy, userAgent string) *retryTransport {
-	return &retryTransport{
-		next:      next,
-		policy:    p,
-		userAgent: userAgent,
-		jitter:    func(d time.Duration) time.Duration { return mathrand.N(d + 1) },
+	t := &retryTransport{
+		next:   next,
+		policy: p,
+		jitter: func(d time.Duration) time.Duration { return mathrand.N(d + 1) },
 	}
+	if userAgent != "" {
+		t.userAgent = []string{userAgent}
+	}
+	return t
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -122,20 +128,17 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := context.WithValue(req.Context(), attemptsKey{}, new(atomic.Int32))
 	base := req.WithContext(ctx)
-	base.Header = req.Header.Clone()
-	if base.Header == nil {
-		base.Header = http.Header{}
-	}
-	if t.userAgent != "" {
-		base.Header.Set("User-Agent", t.userAgent)
+	base.Header = copyHeader(req.Header, 2)
+	if t.userAgent != nil {
+		base.Header["User-Agent"] = t.userAgent // shared, capped: never appended to in place
 	}
 	if base.Header.Get(clientRequestIDHeader) == "" {
-		base.Header.Set(clientRequestIDHeader, newRequestID())
+		base.Header[clientRequestIDHeader] = []string{newRequestID()}
 	}
 	creates := createsState(ctx)
 
 	for n := 1; ; n++ {
-		a, err := attempt(base)
+		a, err := withFreshBody(base)
 		if err != nil {
 			return nil, err
 		}
@@ -277,5 +280,12 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	hex.Encode(s[9:13], b[4:6])
+	hex.Encode(s[14:18], b[6:8])
+	hex.Encode(s[19:23], b[8:10])
+	hex.Encode(s[24:36], b[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }
