@@ -7,7 +7,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Tests that read the upstream folder find it through the environment.
 export UPSTREAM
 
-.PHONY: all spec generate check-generate lint test demo examples
+.PHONY: all spec generate check-generate lint test demo examples bench
 
 all: test
 
@@ -32,7 +32,8 @@ lint:
 ## test: lint, check-generate and the race-enabled test suite, also of the interop module
 test: lint check-generate
 	$(GO) test -race ./...
-	cd interop && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) test -race ./...
+	cd interop && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) test -race ./... && \
+		$(GO) test -run='^$$' -bench=. -benchtime=1x ./bench/
 
 # The runnable examples: every examples/<name>/main.go.
 EXAMPLES := $(patsubst examples/%/main.go,%,$(wildcard examples/*/main.go))
@@ -44,3 +45,14 @@ demo:
 ## examples: run every example against the in-process emulator
 examples:
 	@set -e; for e in $(EXAMPLES); do echo "== examples/$$e"; AZURE_KEYVAULT_URL= $(GO) run ./examples/$$e; done
+
+BENCHSTAT ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH ?= .
+BENCH_COUNT ?= 8
+BENCH_OUT ?= $(or $(TMPDIR),/tmp)/kvcerts-bench.txt
+
+## bench: our client against Microsoft's SDK and the net/http floor, one table per benchmark (docs/BENCHMARKS.md)
+bench:
+	@echo "running the benchmarks $(BENCH_COUNT) times (several minutes); raw results in $(BENCH_OUT)"
+	cd interop && $(GO) test -run='^$$' -bench='$(BENCH)' -count=$(BENCH_COUNT) ./bench/ > $(BENCH_OUT) || { cat $(BENCH_OUT); exit 1; }
+	cd interop && $(GO) run $(BENCHSTAT) -format csv -col /client $(BENCH_OUT) 2>/dev/null | $(GO) run ./bench/cmd/benchtable
