@@ -60,8 +60,8 @@ func TestImportKeyPairRequest(t *testing.T) {
 					t.Fatal(err)
 				}
 				chain = back.Chain
-				if !strings.HasPrefix(value, "-----BEGIN PRIVATE KEY-----") {
-					t.Error("the PEM does not start with the PKCS #8 key")
+				if !strings.HasSuffix(value, "-----END PRIVATE KEY-----\n") {
+					t.Error("the PEM does not end with the PKCS #8 key")
 				}
 			} else {
 				data, err := base64.StdEncoding.DecodeString(value)

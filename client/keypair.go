@@ -278,10 +278,10 @@ func (k *KeyPair) TLSCertificate() tls.Certificate {
 	return tls.Certificate{Certificate: der, PrivateKey: k.PrivateKey, Leaf: k.Leaf}
 }
 
-// PEM returns the private key as an unencrypted PKCS #8 "PRIVATE KEY"
-// block followed by the chain's CERTIFICATE blocks in Chain's order: the
-// layout of Key Vault's PEM secrets, which tls.X509KeyPair and
-// ParseKeyPair read. Protect it as you would the key.
+// PEM returns the chain's CERTIFICATE blocks in Chain's order followed by
+// the private key as an unencrypted PKCS #8 "PRIVATE KEY" block: the layout
+// of Key Vault's PEM secrets, which tls.X509KeyPair, ParseKeyPair and
+// ImportCertificate read. Protect it as you would the key.
 func (k *KeyPair) PEM() ([]byte, error) {
 	if err := k.check(); err != nil {
 		return nil, invalidArg("%v", err)
@@ -290,11 +290,11 @@ func (k *KeyPair) PEM() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kvcerts: encoding the private key as PKCS #8: %w", err)
 	}
-	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	var out []byte
 	for _, c := range k.Chain {
 		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
-	return out, nil
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})...), nil
 }
 
 // PFX returns the key pair as PKCS #12 data encrypted with password, using

@@ -362,7 +362,7 @@ func TestKeyPairPEM(t *testing.T) {
 		}
 		types = append(types, b.Type)
 	}
-	if diff := cmp.Diff([]string{"PRIVATE KEY", "CERTIFICATE", "CERTIFICATE", "CERTIFICATE"}, types); diff != "" {
+	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE", "CERTIFICATE", "PRIVATE KEY"}, types); diff != "" {
 		t.Errorf("blocks (-want +got):\n%s", diff)
 	}
 	back, err := ParseKeyPair(data, "")
