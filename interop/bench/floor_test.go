@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +21,9 @@ type floor struct {
 	hc    *http.Client
 	vault string // the vault URL, without a trailing slash
 	auth  string // the Authorization header, "Bearer ..."
+	// requestIDs, when set, adds a random x-ms-client-request-id header to
+	// every request, as both SDKs do, to show what that costs.
+	requestIDs bool
 }
 
 // do sends one request and decodes the answer into out when its status is
@@ -33,6 +38,11 @@ func (f *floor) do(ctx context.Context, method, url string, in []byte, want int,
 		return err
 	}
 	req.Header.Set("Authorization", f.auth)
+	if f.requestIDs {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		req.Header.Set("x-ms-client-request-id", hex.EncodeToString(id[:]))
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -19,7 +19,10 @@ type getter func(ctx context.Context) error
 // from GOMAXPROCS goroutines sharing a client (mode=parallel), over
 // loopback TLS to the emulator (net=tls) and through an in-memory transport
 // that replays a response recorded from it (net=memory), which leaves the
-// clients' own cost.
+// clients' own cost. Besides the three contenders, floor-id is the floor
+// sending a random x-ms-client-request-id, as both clients do: over HTTP/2
+// a header value that never repeats has a cost of its own (see
+// docs/BENCHMARKS.md).
 func BenchmarkGet(b *testing.B) {
 	srv := newServer(b)
 	if _, err := srv.AddCertificate(vaulttest.SeedCertificate{Name: benchCertificate}); err != nil {
@@ -57,11 +60,17 @@ func BenchmarkGet(b *testing.B) {
 // client of its own sending through a new transport().
 func getters(b *testing.B, srv *vaulttest.Server, transport func() http.RoundTripper) []contender[getter] {
 	fl := newFloor(b, srv, transport())
+	flID := newFloor(b, srv, transport())
+	flID.requestIDs = true
 	ours := newOurs(b, srv, transport(), srv.TokenSource())
 	sdk := newSDK(b, srv, transport(), sdkCredential(srv))
 	return []contender[getter]{
 		{floorName, func(ctx context.Context) error {
 			_, err := fl.getCertificate(ctx, benchCertificate)
+			return err
+		}},
+		{floorIDName, func(ctx context.Context) error {
+			_, err := flID.getCertificate(ctx, benchCertificate)
 			return err
 		}},
 		{oursName, func(ctx context.Context) error {

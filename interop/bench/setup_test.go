@@ -18,6 +18,7 @@ import (
 // The contenders, as the client=... component of sub-benchmark names.
 const (
 	floorName      = "floor"
+	floorIDName    = "floor-id" // the floor with an x-ms-client-request-id
 	oursName       = "ours"
 	oursStaticName = "ours-static" // our client with a fixed token source
 	sdkName        = "azsdk"

@@ -1,7 +1,8 @@
 // Command benchtable turns benchstat's CSV output for the kvcerts
 // benchmarks into one table per benchmark: a row per unit (sec/op, B/op,
 // allocs/op and the benchmarks' own metrics), a column per contender with
-// its median, and our client's ratio to the floor and to Microsoft's SDK.
+// its median, and our client's ratio to the floor (also to the floor with a
+// request id, where it ran) and to Microsoft's SDK.
 //
 // It reads the output of
 //
@@ -25,11 +26,12 @@ import (
 	"time"
 )
 
-// The contenders whose ratios are shown.
+// The contenders whose ratios are shown: ours to each of the others.
 const (
-	ours  = "ours"
-	floor = "floor"
-	sdk   = "azsdk"
+	ours    = "ours"
+	floor   = "floor"
+	floorID = "floor-id" // the floor sending a request id, as the clients do
+	sdk     = "azsdk"
 )
 
 func main() {
@@ -185,7 +187,7 @@ func (b *benchmark) ratioColumns() []string {
 		return nil
 	}
 	var cols []string
-	for _, c := range []string{floor, sdk} {
+	for _, c := range []string{floor, floorID, sdk} {
 		if slices.Contains(b.contenders, c) {
 			cols = append(cols, c)
 		}

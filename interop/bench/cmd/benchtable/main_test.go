@@ -11,11 +11,11 @@ import (
 const csvInput = `goos: linux
 goarch: amd64
 pkg: github.com/kvcerts/kvcerts/interop/bench
-,floor,,ours,,,,azsdk,,,
-,sec/op,CI,sec/op,CI,vs base,P,sec/op,CI,vs base,P
-Get/net=memory-2,1.5e-05,3%,1.65e-05,2%,+10.00%,p=0.000 n=8,6e-05,1%,+300.00%,p=0.000 n=8
-Create-2,0.0005,1%,0.0006,2%,+20.00%,p=0.000 n=8,0.0007,1%,+40.00%,p=0.000 n=8
-geomean,0.0001,,0.0001,,+15%,,0.0002,,+170%,
+,floor,,floor-id,,,,ours,,,,azsdk,,,
+,sec/op,CI,sec/op,CI,vs base,P,sec/op,CI,vs base,P,sec/op,CI,vs base,P
+Get/net=memory-2,1.5e-05,3%,1.6e-05,3%,+6.67%,p=0.000 n=8,1.65e-05,2%,+10.00%,p=0.000 n=8,6e-05,1%,+300.00%,p=0.000 n=8
+Create-2,0.0005,1%,,,,,0.0006,2%,+20.00%,p=0.000 n=8,0.0007,1%,+40.00%,p=0.000 n=8
+geomean,0.0001,,0.0001,,+15%,,0.0001,,+15%,,0.0002,,+170%,
 
 ,floor,,ours,,,,azsdk,,,,ours-static,,,
 ,allocs/op,CI,allocs/op,CI,vs base,P,allocs/op,CI,vs base,P,allocs/op,CI,vs base,P
@@ -45,9 +45,9 @@ func TestParseAndRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `Get/net=memory-2
-       unit  floor    ours  azsdk  ours/floor  ours/azsdk
-     sec/op   15µs  16.5µs   60µs        1.10        0.28
-  allocs/op     58      87    387        1.50        0.22
+       unit  floor  floor-id    ours  azsdk  ours/floor  ours/floor-id  ours/azsdk
+     sec/op   15µs      16µs  16.5µs   60µs        1.10           1.03        0.28
+  allocs/op     58         -      87    387        1.50              -        0.22
 
 Create-2
     unit  floor   ours  azsdk  ours/floor  ours/azsdk
