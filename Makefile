@@ -50,9 +50,15 @@ BENCHSTAT ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH ?= .
 BENCH_COUNT ?= 8
 BENCH_OUT ?= $(or $(TMPDIR),/tmp)/kvcerts-bench.txt
+BENCH_BIN ?= $(or $(TMPDIR),/tmp)/kvcerts-bench.test
 
 ## bench: our client against Microsoft's SDK and the net/http floor, one table per benchmark (docs/BENCHMARKS.md)
+# The rounds run one after another, each with every contender, so that a
+# machine slowing down or speeding up over the minutes affects all alike.
 bench:
-	@echo "running the benchmarks $(BENCH_COUNT) times (several minutes); raw results in $(BENCH_OUT)"
-	cd interop && $(GO) test -run='^$$' -bench='$(BENCH)' -count=$(BENCH_COUNT) ./bench/ > $(BENCH_OUT) || { cat $(BENCH_OUT); exit 1; }
+	@echo "running the benchmarks in $(BENCH_COUNT) rounds (several minutes); raw results in $(BENCH_OUT)"
+	cd interop && $(GO) test -c -o $(BENCH_BIN) ./bench/
+	@: > $(BENCH_OUT); i=0; while [ $$i -lt $(BENCH_COUNT) ]; do i=$$((i+1)); \
+		$(BENCH_BIN) -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem >> $(BENCH_OUT) || { cat $(BENCH_OUT); exit 1; }; \
+	done
 	cd interop && $(GO) run $(BENCHSTAT) -format csv -col /client $(BENCH_OUT) 2>/dev/null | $(GO) run ./bench/cmd/benchtable
