@@ -22,10 +22,7 @@ var backupMagic = []byte("kvcerts-vaulttest-backup/1\n")
 // opaque blob: every version with its key, and the policy, sealed with
 // AES-256-GCM under the vault's backup key (see WithBackupKey).
 func (v *vault) backupCertificate(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	cert := v.live(nameKey(name), c.now)
 	if cert == nil || len(cert.versions) == 0 {

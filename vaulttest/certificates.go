@@ -12,10 +12,7 @@ import (
 // getCertificate answers GET /certificates/{name}/{version}; an empty
 // version means the latest, and only that answer carries the policy.
 func (v *vault) getCertificate(c *call) (int, any, error) {
-	name, id := c.args[0], c.args[1]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name, id := c.name, c.version
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert, ver, err := v.liveVersion(name, id, c)
@@ -45,10 +42,7 @@ func (v *vault) liveVersion(name, id string, c *call) (*certificate, *version, e
 // the version's enabled attribute and tags, and the certificate's policy.
 // As with GET, the answer carries the policy only without a version.
 func (v *vault) updateCertificate(c *call) (int, any, error) {
-	name, id := c.args[0], c.args[1]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name, id := c.name, c.version
 	var body gen.CertificateUpdateParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -115,10 +109,7 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 // last id served, so versions added while a client pages show up in their
 // place and none is listed twice.
 func (v *vault) listVersions(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	p, err := v.pageOf(c)
 	if err != nil {
 		return 0, nil, err
@@ -156,10 +147,7 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 
 // getPolicy answers GET /certificates/{name}/policy.
 func (v *vault) getPolicy(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert := v.live(nameKey(name), c.now)
@@ -172,10 +160,7 @@ func (v *vault) getPolicy(c *call) (int, any, error) {
 // updatePolicy answers PATCH /certificates/{name}/policy: the fields given
 // replace the current ones.
 func (v *vault) updatePolicy(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificatePolicy
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err

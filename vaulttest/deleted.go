@@ -11,10 +11,7 @@ import (
 // recoverable days; it shows in the deleted views only after Delays.Delete.
 // A pending operation is dropped with it.
 func (v *vault) deleteCertificate(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	key := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -49,10 +46,7 @@ func (v *vault) visibleDeleted(name string, c *call) (*deletedCertificate, error
 
 // getDeleted answers GET /deletedcertificates/{name}.
 func (v *vault) getDeleted(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	d, err := v.visibleDeleted(name, c)
@@ -100,10 +94,7 @@ func (v *vault) listDeleted(c *call) (int, any, error) {
 
 // purgeDeleted answers DELETE /deletedcertificates/{name} with 204.
 func (v *vault) purgeDeleted(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	key := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -126,10 +117,7 @@ func (v *vault) purgeDeleted(c *call) (int, any, error) {
 // recoverDeleted answers POST /deletedcertificates/{name}/recover with the
 // recovered certificate, which reads as missing until Delays.Recover passed.
 func (v *vault) recoverDeleted(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	key := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()

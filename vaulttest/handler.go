@@ -169,7 +169,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(rec, ep)
 			return
 		}
-		h.tokens.serve(rec, r, op, ep.args[0], now)
+		h.tokens.serve(rec, r, op, ep.name, now)
 		return
 	}
 	if h.faults.inject(rec, r, op, now) {
@@ -196,7 +196,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, forbidden("the caller does not have permission to perform %s on this vault", op))
 		return
 	}
-	status, body, err := operations[op](h.vault, &call{w: rec, r: r, op: op, args: ep.args, apiVersion: version, now: now})
+	if ep.kind != "" {
+		if err := checkName(ep.kind, ep.name); err != nil {
+			writeError(rec, err)
+			return
+		}
+	}
+	c := &call{w: rec, r: r, op: op, name: ep.name, version: ep.version, apiVersion: version, now: now}
+	status, body, err := operations[op](h.vault, c)
 	switch {
 	case err != nil:
 		writeError(rec, err)

@@ -24,9 +24,14 @@ func validName(name string) bool {
 	return true
 }
 
+// checkName checks the name of a certificate, secret or issuer (kind) in a
+// request path. The issuer names Self and Unknown are reserved.
 func checkName(kind, name string) error {
 	if !validName(name) {
 		return badParameter("%s name %q is invalid: use 1..127 characters of 0-9, a-z, A-Z and '-'", kind, name)
+	}
+	if kind == "issuer" && (strings.EqualFold(name, issuerSelf) || strings.EqualFold(name, issuerUnknown)) {
+		return badParameter("issuer name %q is reserved", name)
 	}
 	return nil
 }

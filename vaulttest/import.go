@@ -19,10 +19,7 @@ import (
 // (base64, with an optional password) or PEM bundle (PKCS#8 key and
 // certificates; PEM text or base64 of it) becomes a new version.
 func (v *vault) importCertificate(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateImportParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
 )
@@ -17,16 +16,6 @@ import (
 func issuerNotFound(name string) *apiError {
 	return &apiError{status: http.StatusNotFound, code: "CertificateIssuerNotFound",
 		message: fmt.Sprintf("issuer %q was not found in this vault", name)}
-}
-
-func checkIssuerName(name string) error {
-	if err := checkName("issuer", name); err != nil {
-		return err
-	}
-	if strings.EqualFold(name, issuerSelf) || strings.EqualFold(name, issuerUnknown) {
-		return badParameter("issuer name %q is reserved", name)
-	}
-	return nil
 }
 
 func (v *vault) issuerWire(is *issuer) *gen.IssuerBundle {
@@ -84,10 +73,7 @@ func applyIssuer(is *issuer, provider *string, cred *gen.IssuerCredentials, org 
 
 // getIssuer answers GET /certificates/issuers/{name}.
 func (v *vault) getIssuer(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkIssuerName(name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	is := v.issuers[nameKey(name)]
@@ -100,10 +86,7 @@ func (v *vault) getIssuer(c *call) (int, any, error) {
 // setIssuer answers PUT /certificates/issuers/{name}: it creates or
 // replaces the issuer.
 func (v *vault) setIssuer(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkIssuerName(name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateIssuerSetParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -123,10 +106,7 @@ func (v *vault) setIssuer(c *call) (int, any, error) {
 
 // updateIssuer answers PATCH /certificates/issuers/{name}.
 func (v *vault) updateIssuer(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkIssuerName(name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateIssuerUpdateParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -149,10 +129,7 @@ func (v *vault) updateIssuer(c *call) (int, any, error) {
 // deleteIssuer answers DELETE /certificates/issuers/{name} with the
 // removed issuer.
 func (v *vault) deleteIssuer(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkIssuerName(name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	is := v.issuers[nameKey(name)]

@@ -23,10 +23,7 @@ const (
 // an inProgress operation. The new version appears when the operation
 // completes (see settle) or, for the Unknown issuer, when it is merged.
 func (v *vault) createCertificate(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateCreateParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -229,10 +226,7 @@ func (v *vault) pendingCert(name string, now time.Time) (*certificate, error) {
 
 // getOperation answers GET /certificates/{name}/pending.
 func (v *vault) getOperation(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert, err := v.pendingCert(name, c.now)
@@ -250,10 +244,7 @@ func (v *vault) getOperation(c *call) (int, any, error) {
 // request cancellation. The status changes at the next look at the
 // operation, as with the service.
 func (v *vault) updateOperation(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateOperationUpdateParameter
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -273,10 +264,7 @@ func (v *vault) updateOperation(c *call) (int, any, error) {
 // deleteOperation answers DELETE /certificates/{name}/pending: it forgets
 // the operation (and the name, if it has no version) and returns it.
 func (v *vault) deleteOperation(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert, err := v.pendingCert(name, c.now)
@@ -294,10 +282,7 @@ func (v *vault) deleteOperation(c *call) (int, any, error) {
 // mergeCertificate answers POST /certificates/{name}/pending/merge: the
 // signed chain for a pending Unknown-issuer request completes it (201).
 func (v *vault) mergeCertificate(c *call) (int, any, error) {
-	name := c.args[0]
-	if err := checkName("certificate", name); err != nil {
-		return 0, nil, err
-	}
+	name := c.name
 	var body gen.CertificateMergeParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err

@@ -12,7 +12,8 @@ type call struct {
 	w          http.ResponseWriter
 	r          *http.Request
 	op         string
-	args       []string // path parameters in path order
+	name       string // the certificate, secret or issuer named in the path, already checked
+	version    string // the version in the path; "" for the latest
 	apiVersion string
 	now        time.Time // by the emulator's clock
 }
@@ -20,11 +21,14 @@ type call struct {
 // opFunc runs an operation and returns the status and body to answer with.
 type opFunc func(v *vault, c *call) (status int, body any, err error)
 
-// endpoint is the routing result for a path: the operation per method.
+// endpoint is the routing result for a path: the operation per method and
+// the path parameters.
 type endpoint struct {
-	ops   map[string]string // method -> operation name
-	args  []string
-	token bool // served by the token service, without vault auth
+	ops     map[string]string // method -> operation name
+	kind    string            // what name names: "certificate", "secret" or "issuer"; "" if the path has no name
+	name    string            // the object name, or the tenant for the token service
+	version string
+	token   bool // served by the token service, without vault auth
 }
 
 // operations maps operation names (the REST spec's operation ids) to
@@ -95,6 +99,9 @@ func splitPath(escaped string) ([]string, bool) {
 // route finds the endpoint of a path; ok is false for unknown paths.
 func route(segs []string) (ep endpoint, ok bool) {
 	n := len(segs)
+	cert := func(name string, pairs ...string) (endpoint, bool) {
+		return endpoint{ops: ops(pairs...), kind: "certificate", name: name}, true
+	}
 	switch segs[0] {
 	case "certificates":
 		switch {
@@ -108,55 +115,57 @@ func route(segs []string) (ep endpoint, ok bool) {
 			return endpoint{ops: ops(post, "RestoreCertificate")}, true
 		case n == 2:
 			// GET without a version slash also means the latest version.
-			return endpoint{ops: ops(get, "GetCertificate", del, "DeleteCertificate"), args: []string{segs[1], ""}}, true
+			return cert(segs[1], get, "GetCertificate", del, "DeleteCertificate")
 		case n == 3 && segs[1] == "issuers":
 			return endpoint{ops: ops(get, "GetCertificateIssuer", put, "SetCertificateIssuer",
-				patch, "UpdateCertificateIssuer", del, "DeleteCertificateIssuer"), args: segs[2:]}, true
+				patch, "UpdateCertificateIssuer", del, "DeleteCertificateIssuer"), kind: "issuer", name: segs[2]}, true
 		case n == 3:
-			args := segs[1:2]
 			switch segs[2] {
 			case "backup":
-				return endpoint{ops: ops(post, "BackupCertificate"), args: args}, true
+				return cert(segs[1], post, "BackupCertificate")
 			case "create":
-				return endpoint{ops: ops(post, "CreateCertificate"), args: args}, true
+				return cert(segs[1], post, "CreateCertificate")
 			case "import":
-				return endpoint{ops: ops(post, "ImportCertificate"), args: args}, true
+				return cert(segs[1], post, "ImportCertificate")
 			case "pending":
-				return endpoint{ops: ops(get, "GetCertificateOperation", patch, "UpdateCertificateOperation",
-					del, "DeleteCertificateOperation"), args: args}, true
+				return cert(segs[1], get, "GetCertificateOperation", patch, "UpdateCertificateOperation",
+					del, "DeleteCertificateOperation")
 			case "policy":
-				return endpoint{ops: ops(get, "GetCertificatePolicy", patch, "UpdateCertificatePolicy"), args: args}, true
+				return cert(segs[1], get, "GetCertificatePolicy", patch, "UpdateCertificatePolicy")
 			case "versions":
-				return endpoint{ops: ops(get, "GetCertificateVersions"), args: args}, true
+				return cert(segs[1], get, "GetCertificateVersions")
 			}
-			return endpoint{ops: ops(get, "GetCertificate", patch, "UpdateCertificate"), args: segs[1:]}, true
+			ep, ok := cert(segs[1], get, "GetCertificate", patch, "UpdateCertificate")
+			ep.version = segs[2]
+			return ep, ok
 		case n == 4 && segs[2] == "pending" && segs[3] == "merge":
-			return endpoint{ops: ops(post, "MergeCertificate"), args: segs[1:2]}, true
+			return cert(segs[1], post, "MergeCertificate")
 		}
 	case "deletedcertificates":
 		switch {
 		case n == 1 || n == 2 && segs[1] == "":
 			return endpoint{ops: ops(get, "GetDeletedCertificates")}, true
 		case n == 2:
-			return endpoint{ops: ops(get, "GetDeletedCertificate", del, "PurgeDeletedCertificate"), args: segs[1:]}, true
+			return cert(segs[1], get, "GetDeletedCertificate", del, "PurgeDeletedCertificate")
 		case n == 3 && segs[2] == "recover":
-			return endpoint{ops: ops(post, "RecoverDeletedCertificate"), args: segs[1:2]}, true
+			return cert(segs[1], post, "RecoverDeletedCertificate")
 		}
 	case "secrets":
-		switch n {
-		case 2:
-			return endpoint{ops: ops(get, "GetSecret"), args: []string{segs[1], ""}}, true
-		case 3:
-			return endpoint{ops: ops(get, "GetSecret"), args: segs[1:]}, true
+		if n == 2 || n == 3 {
+			ep := endpoint{ops: ops(get, "GetSecret"), kind: "secret", name: segs[1]}
+			if n == 3 {
+				ep.version = segs[2]
+			}
+			return ep, true
 		}
 	default:
 		switch {
 		case n == 4 && segs[1] == "oauth2" && segs[2] == "v2.0" && segs[3] == "token":
-			return endpoint{ops: ops(post, opToken), args: segs[:1], token: true}, true
+			return endpoint{ops: ops(post, opToken), name: segs[0], token: true}, true
 		case n == 4 && segs[1] == "v2.0" && segs[2] == ".well-known" && segs[3] == "openid-configuration":
-			return endpoint{ops: ops(get, opOpenIDConf), args: segs[:1], token: true}, true
+			return endpoint{ops: ops(get, opOpenIDConf), name: segs[0], token: true}, true
 		case n == 4 && segs[1] == "discovery" && segs[2] == "v2.0" && segs[3] == "keys":
-			return endpoint{ops: ops(get, opSigningKeys), args: segs[:1], token: true}, true
+			return endpoint{ops: ops(get, opSigningKeys), name: segs[0], token: true}, true
 		}
 	}
 	return endpoint{}, false

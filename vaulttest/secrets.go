@@ -20,10 +20,7 @@ import (
 // The secrets of a certificate's second and later versions name the version
 // before them in previousVersion.
 func (v *vault) getSecret(c *call) (int, any, error) {
-	name, id := c.args[0], c.args[1]
-	if err := checkName("secret", name); err != nil {
-		return 0, nil, err
-	}
+	name, id := c.name, c.version
 	out := c.r.URL.Query().Get("outContentType")
 	if out != "" && out != contentPKCS12 && out != contentPEM {
 		return 0, nil, badParameter("outContentType %q is not supported; use %s or %s", out, contentPKCS12, contentPEM)
