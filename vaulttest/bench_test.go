@@ -63,8 +63,8 @@ func BenchmarkListCertificates(b *testing.B) {
 	s, token := benchServer(b)
 	var links []string
 	for i := range 100 {
-		links = append(links, *s.vault.nextLink(&call{r: mustRequest(b, s.URL+"/certificates"), apiVersion: "2025-07-01"},
-			"/certificates", fmt.Sprintf("cert-%04d", i*benchCertificates/100), 0, page{size: 25}))
+		after := fmt.Sprintf("cert-%04d", i*benchCertificates/100)
+		links = append(links, *s.vault.link(&call{apiVersion: "2025-07-01"}, "/certificates", page{size: 25}, skipToken{After: after}))
 	}
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -73,14 +73,6 @@ func BenchmarkListCertificates(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
-
-func mustRequest(b *testing.B, url string) *http.Request {
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return req
 }
 
 // BenchmarkStoredCertificate reports the heap held per stored certificate

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
 )
@@ -71,37 +70,24 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 	return http.StatusOK, v.bundle(cert, ver, id == ""), nil
 }
 
-// listCertificates answers GET /certificates.
+// listCertificates answers GET /certificates: the certificates by name,
+// each as its latest version.
 func (v *vault) listCertificates(c *call) (int, any, error) {
 	p, err := v.pageOf(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := checkIncludePending(c); err != nil {
-		return 0, nil, err
-	}
-	withPending := includePending(c)
-	out := listPage[gen.CertificateItem]{Value: []gen.CertificateItem{}}
-	if v.wantEmpty(p) {
-		out.NextLink = v.emptyPageLink(c, "/certificates", p)
-		return http.StatusOK, out, nil
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	keys, more := pageKeys(v.names, p.after, p.size, func(k string) bool {
+	keep := func(k string) bool {
 		cert := v.live(k, c.now)
-		return cert != nil && (withPending || len(cert.versions) > 0)
-	})
-	items := make([]gen.CertificateItem, len(keys))
-	for i, k := range keys {
+		return cert != nil && (p.pending || len(cert.versions) > 0)
+	}
+	item := func(k string) gen.CertificateItem {
 		cert := v.certs[k]
-		items[i] = v.item(cert, cert.latest(), v.urls.certificate(cert.name), false)
+		return v.item(cert, cert.latest(), v.urls.certificate(cert.name), false)
 	}
-	out.Value = items
-	if more {
-		out.NextLink = v.nextLink(c, "/certificates", keys[len(keys)-1], 0, p)
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, list(v, c, "/certificates", p, v.names, keep, item), nil
 }
 
 // listVersions answers GET /certificates/{name}/versions. Like the
@@ -117,32 +103,20 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 	if p.after != "" && !validVersion(p.after) {
 		return 0, nil, badParameter("$skiptoken is not a token this vault issued")
 	}
-	path := "/certificates/" + name + "/versions"
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert := v.live(nameKey(name), c.now)
 	if cert == nil {
 		return 0, nil, certificateNotFound(name)
 	}
-	out := listPage[gen.CertificateItem]{Value: []gen.CertificateItem{}}
-	if v.wantEmpty(p) {
-		out.NextLink = v.emptyPageLink(c, path, p)
-		return http.StatusOK, out, nil
+	byID := make(map[string]*version, len(cert.versions))
+	for _, ver := range cert.versions {
+		byID[ver.id] = ver
 	}
-	byID := slices.SortedFunc(slices.Values(cert.versions), func(a, b *version) int { return strings.Compare(a.id, b.id) })
-	start, found := slices.BinarySearchFunc(byID, p.after, func(ver *version, id string) int { return strings.Compare(ver.id, id) })
-	if found {
-		start++
+	item := func(id string) gen.CertificateItem {
+		return v.item(cert, byID[id], v.urls.version(cert.name, id), false)
 	}
-	vers := byID[start:]
-	if len(vers) > p.size {
-		vers = vers[:p.size]
-		out.NextLink = v.nextLink(c, path, vers[len(vers)-1].id, 0, p)
-	}
-	for _, ver := range vers {
-		out.Value = append(out.Value, v.item(cert, ver, v.urls.version(cert.name, ver.id), false))
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, list(v, c, "/certificates/"+name+"/versions", p, slices.Sorted(maps.Keys(byID)), nil, item), nil
 }
 
 // getPolicy answers GET /certificates/{name}/policy.

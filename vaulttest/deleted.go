@@ -56,40 +56,22 @@ func (v *vault) getDeleted(c *call) (int, any, error) {
 	return http.StatusOK, v.deletedBundle(d.cert, d), nil
 }
 
-// listDeleted answers GET /deletedcertificates.
+// listDeleted answers GET /deletedcertificates: the soft-deleted
+// certificates that show in the deleted views, by name.
 func (v *vault) listDeleted(c *call) (int, any, error) {
 	p, err := v.pageOf(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := checkIncludePending(c); err != nil {
-		return 0, nil, err
-	}
-	withPending := includePending(c)
-	out := listPage[gen.DeletedCertificateItem]{Value: []gen.DeletedCertificateItem{}}
-	if v.wantEmpty(p) {
-		out.NextLink = v.emptyPageLink(c, "/deletedcertificates", p)
-		return http.StatusOK, out, nil
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	// Purge the expired ones first: deletedEntry edits v.delNames.
-	for _, k := range append([]string(nil), v.delNames...) {
-		v.deletedEntry(k, c.now)
+	v.dropExpired(c.now)
+	keep := func(k string) bool {
+		d := v.deleted[k]
+		return d.shown(c.now) && (p.pending || len(d.cert.versions) > 0)
 	}
-	keys, more := pageKeys(v.delNames, p.after, p.size, func(k string) bool {
-		d, visible := v.deletedEntry(k, c.now)
-		return visible && (withPending || len(d.cert.versions) > 0)
-	})
-	items := make([]gen.DeletedCertificateItem, len(keys))
-	for i, k := range keys {
-		items[i] = v.deletedItem(v.deleted[k])
-	}
-	out.Value = items
-	if more {
-		out.NextLink = v.nextLink(c, "/deletedcertificates", keys[len(keys)-1], 0, p)
-	}
-	return http.StatusOK, out, nil
+	item := func(k string) gen.DeletedCertificateItem { return v.deletedItem(v.deleted[k]) }
+	return http.StatusOK, list(v, c, "/deletedcertificates", p, v.delNames, keep, item), nil
 }
 
 // purgeDeleted answers DELETE /deletedcertificates/{name} with 204.

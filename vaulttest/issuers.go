@@ -146,23 +146,11 @@ func (v *vault) listIssuers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := listPage[gen.CertificateIssuerItem]{Value: []gen.CertificateIssuerItem{}}
-	if v.wantEmpty(p) {
-		out.NextLink = v.emptyPageLink(c, "/certificates/issuers", p)
-		return http.StatusOK, out, nil
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	sorted := slices.Sorted(maps.Keys(v.issuers))
-	keys, more := pageKeys(sorted, p.after, p.size, func(string) bool { return true })
-	items := make([]gen.CertificateIssuerItem, len(keys))
-	for i, k := range keys {
+	item := func(k string) gen.CertificateIssuerItem {
 		is := v.issuers[k]
-		items[i] = gen.CertificateIssuerItem{ID: ptr(v.urls.issuer(is.name)), Provider: ptr(is.provider)}
+		return gen.CertificateIssuerItem{ID: ptr(v.urls.issuer(is.name)), Provider: ptr(is.provider)}
 	}
-	out.Value = items
-	if more {
-		out.NextLink = v.nextLink(c, "/certificates/issuers", keys[len(keys)-1], 0, p)
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, list(v, c, "/certificates/issuers", p, slices.Sorted(maps.Keys(v.issuers)), nil, item), nil
 }

@@ -11,13 +11,14 @@ import (
 
 const maxPageSize = 25
 
-// page is a list request's position: the page size, the sort key of the
-// last item already served, and how many injected empty pages were
-// served since then.
+// page is a list request's position and options: the page size, the sort
+// key of the last item already served, how many injected empty pages were
+// served since then, and includePending.
 type page struct {
 	size    int
 	after   string
 	empties int
+	pending bool
 }
 
 // listPage is a list answer: the shape of gen's list results, except that
@@ -33,7 +34,7 @@ type skipToken struct {
 	Empties int    `json:"e,omitempty"`
 }
 
-// pageOf reads maxresults and $skiptoken.
+// pageOf reads maxresults, $skiptoken and includePending.
 func (v *vault) pageOf(c *call) (page, error) {
 	q := c.r.URL.Query()
 	p := page{size: v.cfg.pageSize}
@@ -56,16 +57,50 @@ func (v *vault) pageOf(c *call) (page, error) {
 		}
 		p.after, p.empties = t.After, t.Empties
 	}
+	if q.Has("includePending") {
+		raw := q.Get("includePending")
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return p, badParameter("includePending %q is not true or false", raw)
+		}
+		p.pending = b
+	}
 	return p, nil
 }
 
-// wantEmpty reports whether the next page is an injected empty one.
-func (v *vault) wantEmpty(p page) bool { return p.empties < v.cfg.emptyPages }
+// list makes the page p of a list over sorted keys: up to p.size of the
+// keys after p.after that keep accepts (all, if keep is nil), each made an
+// item, and a link to the next page when another key follows. Injected
+// empty pages (WithEmptyPages) come first. Callers hold v.mu.
+func list[T any](v *vault, c *call, path string, p page, keys []string, keep func(string) bool, item func(string) T) listPage[T] {
+	out := listPage[T]{Value: []T{}}
+	if p.empties < v.cfg.emptyPages {
+		out.NextLink = v.link(c, path, p, skipToken{After: p.after, Empties: p.empties + 1})
+		return out
+	}
+	start, found := slices.BinarySearch(keys, p.after)
+	if found {
+		start++
+	}
+	last := ""
+	for _, k := range keys[start:] {
+		if keep != nil && !keep(k) {
+			continue
+		}
+		if len(out.Value) == p.size {
+			out.NextLink = v.link(c, path, p, skipToken{After: last})
+			return out
+		}
+		out.Value = append(out.Value, item(k))
+		last = k
+	}
+	return out
+}
 
-// nextLink is the absolute link to the page after `after`, with the port
-// always explicit as the service writes it.
-func (v *vault) nextLink(c *call, path, after string, empties int, p page) *string {
-	data, _ := json.Marshal(skipToken{After: after, Empties: empties})
+// link is the absolute link to the page at t, with the port always
+// explicit, as the service writes it.
+func (v *vault) link(c *call, path string, p page, t skipToken) *string {
+	data, _ := json.Marshal(t)
 	var b strings.Builder
 	b.WriteString(v.urls.link)
 	b.WriteString(path)
@@ -75,48 +110,8 @@ func (v *vault) nextLink(c *call, path, after string, empties int, p page) *stri
 	b.WriteString(base64.RawURLEncoding.EncodeToString(data))
 	b.WriteString("&maxresults=")
 	b.WriteString(strconv.Itoa(p.size))
-	if includePending(c) {
+	if p.pending {
 		b.WriteString("&includePending=true")
 	}
 	return ptr(b.String())
-}
-
-// emptyPageLink is the nextLink of an injected empty page.
-func (v *vault) emptyPageLink(c *call, path string, p page) *string {
-	return v.nextLink(c, path, p.after, p.empties+1, p)
-}
-
-// pageKeys picks up to size keys after `after` from the sorted keys that
-// keep accepts, and reports whether an accepted key follows them.
-func pageKeys(keys []string, after string, size int, keep func(string) bool) (picked []string, more bool) {
-	start, found := slices.BinarySearch(keys, after)
-	if found {
-		start++
-	}
-	for _, k := range keys[start:] {
-		if !keep(k) {
-			continue
-		}
-		if len(picked) == size {
-			return picked, true
-		}
-		picked = append(picked, k)
-	}
-	return picked, false
-}
-
-func includePending(c *call) bool {
-	b, _ := strconv.ParseBool(c.r.URL.Query().Get("includePending"))
-	return b
-}
-
-func checkIncludePending(c *call) error {
-	q := c.r.URL.Query()
-	if !q.Has("includePending") {
-		return nil
-	}
-	if _, err := strconv.ParseBool(q.Get("includePending")); err != nil {
-		return badParameter("includePending %q is not true or false", q.Get("includePending"))
-	}
-	return nil
 }

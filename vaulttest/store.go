@@ -206,7 +206,22 @@ func (v *vault) deletedEntry(key string, now time.Time) (*deletedCertificate, bo
 		v.dropDeleted(key)
 		return nil, false
 	}
-	return d, !now.Before(d.visibleAt)
+	return d, d.shown(now)
+}
+
+// shown reports whether d shows in the deleted views at now.
+func (d *deletedCertificate) shown(now time.Time) bool { return !now.Before(d.visibleAt) }
+
+// dropExpired forgets the deleted certificates past their scheduled purge
+// date. Callers hold v.mu.
+func (v *vault) dropExpired(now time.Time) {
+	v.delNames = slices.DeleteFunc(v.delNames, func(k string) bool {
+		if now.Before(v.deleted[k].purgeAt) {
+			return false
+		}
+		delete(v.deleted, k)
+		return true
+	})
 }
 
 // checkNameFree answers the conflicts of creating, importing or restoring
