@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
 )
@@ -11,54 +12,61 @@ import (
 // getCertificate answers GET /certificates/{name}/{version}; an empty
 // version means the latest, and only that answer carries the policy.
 func (v *vault) getCertificate(c *call) (int, any, error) {
-	name, id := c.name, c.version
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, ver, err := v.liveVersion(name, id, c)
+	cert, ver, err := v.liveVersion(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, v.bundle(cert, ver, id == ""), nil
+	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil
 }
 
-// liveVersion finds a readable certificate version. Callers hold v.mu.
-func (v *vault) liveVersion(name, id string, c *call) (*certificate, *version, error) {
-	cert := v.live(nameKey(name), c.now)
+// liveCert finds the certificate a request names, if it can be read now.
+// Callers hold v.mu.
+func (v *vault) liveCert(c *call) (*certificate, error) {
+	cert := v.live(nameKey(c.name), c.now)
 	if cert == nil {
-		return nil, nil, certificateNotFound(name)
+		return nil, certificateNotFound(c.name)
 	}
-	ver := cert.findVersion(id)
-	if ver == nil {
-		if id == "" {
-			return nil, nil, certificateNotFound(name)
-		}
-		return nil, nil, versionNotFound(name, id)
+	return cert, nil
+}
+
+// liveVersion finds the certificate version a request names (the latest
+// for an empty version). Callers hold v.mu.
+func (v *vault) liveVersion(c *call) (*certificate, *version, error) {
+	cert, err := v.liveCert(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	return cert, ver, nil
+	ver := cert.findVersion(c.version)
+	switch {
+	case ver != nil:
+		return cert, ver, nil
+	case c.version == "":
+		return nil, nil, certificateNotFound(c.name)
+	default:
+		return nil, nil, versionNotFound(c.name, c.version)
+	}
 }
 
 // updateCertificate answers PATCH /certificates/{name}/{version}: it sets
 // the version's enabled attribute and tags, and the certificate's policy.
 // As with GET, the answer carries the policy only without a version.
 func (v *vault) updateCertificate(c *call) (int, any, error) {
-	name, id := c.name, c.version
 	var body gen.CertificateUpdateParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, ver, err := v.liveVersion(name, id, c)
+	cert, ver, err := v.liveVersion(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	if body.CertificatePolicy != nil {
-		p, err := cert.policy.applyWire(body.CertificatePolicy)
-		if err != nil {
+		if err := cert.patchPolicy(body.CertificatePolicy, c.now); err != nil {
 			return 0, nil, err
 		}
-		p.updated = c.now
-		cert.policy = p
 	}
 	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {
 		ver.enabled = *a.Enabled
@@ -67,7 +75,7 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 		ver.tags = maps.Clone(*body.Tags)
 	}
 	ver.updated = c.now
-	return http.StatusOK, v.bundle(cert, ver, id == ""), nil
+	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil
 }
 
 // listCertificates answers GET /certificates: the certificates by name,
@@ -95,7 +103,6 @@ func (v *vault) listCertificates(c *call) (int, any, error) {
 // last id served, so versions added while a client pages show up in their
 // place and none is listed twice.
 func (v *vault) listVersions(c *call) (int, any, error) {
-	name := c.name
 	p, err := v.pageOf(c)
 	if err != nil {
 		return 0, nil, err
@@ -105,9 +112,9 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert := v.live(nameKey(name), c.now)
-	if cert == nil {
-		return 0, nil, certificateNotFound(name)
+	cert, err := v.liveCert(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	byID := make(map[string]*version, len(cert.versions))
 	for _, ver := range cert.versions {
@@ -116,17 +123,16 @@ func (v *vault) listVersions(c *call) (int, any, error) {
 	item := func(id string) gen.CertificateItem {
 		return v.item(cert, byID[id], v.urls.version(cert.name, id), false)
 	}
-	return http.StatusOK, list(v, c, "/certificates/"+name+"/versions", p, slices.Sorted(maps.Keys(byID)), nil, item), nil
+	return http.StatusOK, list(v, c, "/certificates/"+c.name+"/versions", p, slices.Sorted(maps.Keys(byID)), nil, item), nil
 }
 
 // getPolicy answers GET /certificates/{name}/policy.
 func (v *vault) getPolicy(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert := v.live(nameKey(name), c.now)
-	if cert == nil {
-		return 0, nil, certificateNotFound(name)
+	cert, err := v.liveCert(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, cert.policy.wire(v.urls.policy(cert.name)), nil
 }
@@ -134,22 +140,29 @@ func (v *vault) getPolicy(c *call) (int, any, error) {
 // updatePolicy answers PATCH /certificates/{name}/policy: the fields given
 // replace the current ones.
 func (v *vault) updatePolicy(c *call) (int, any, error) {
-	name := c.name
 	var body gen.CertificatePolicy
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert := v.live(nameKey(name), c.now)
-	if cert == nil {
-		return 0, nil, certificateNotFound(name)
-	}
-	p, err := cert.policy.applyWire(&body)
+	cert, err := v.liveCert(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	p.updated = c.now
-	cert.policy = p
-	return http.StatusOK, p.wire(v.urls.policy(cert.name)), nil
+	if err := cert.patchPolicy(&body, c.now); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, cert.policy.wire(v.urls.policy(cert.name)), nil
+}
+
+// patchPolicy lays the fields of w over the certificate's policy.
+func (c *certificate) patchPolicy(w *gen.CertificatePolicy, now time.Time) error {
+	p, err := c.policy.applyWire(w)
+	if err != nil {
+		return err
+	}
+	p.updated = now
+	c.policy = p
+	return nil
 }

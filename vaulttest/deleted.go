@@ -2,6 +2,7 @@ package vaulttest
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
 )
@@ -31,29 +32,32 @@ func (v *vault) deleteCertificate(c *call) (int, any, error) {
 		visibleAt: c.now.Add(v.cfg.delays.Delete),
 	}
 	v.putDeleted(d)
-	return http.StatusOK, v.deletedBundle(d.cert, d), nil
-}
-
-// visibleDeleted finds a soft-deleted certificate that shows in the deleted
-// views. Callers hold v.mu.
-func (v *vault) visibleDeleted(name string, c *call) (*deletedCertificate, error) {
-	d, visible := v.deletedEntry(nameKey(name), c.now)
-	if d == nil || !visible {
-		return nil, deletedNotFound(name)
-	}
-	return d, nil
+	return http.StatusOK, v.deletedBundle(cert, d), nil
 }
 
 // getDeleted answers GET /deletedcertificates/{name}.
 func (v *vault) getDeleted(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	d, err := v.visibleDeleted(name, c)
-	if err != nil {
-		return 0, nil, err
+	d := v.deletedCert(nameKey(c.name), c.now)
+	if d == nil || !d.shown(c.now) {
+		return 0, nil, deletedNotFound(c.name)
 	}
 	return http.StatusOK, v.deletedBundle(d.cert, d), nil
+}
+
+// settledDeleted finds the soft-deleted certificate that purge and recover
+// act on: 404 without one, and 409 ObjectIsBeingDeleted while it does not
+// show in the deleted views yet. Callers hold v.mu.
+func (v *vault) settledDeleted(name string, now time.Time) (*deletedCertificate, error) {
+	d := v.deletedCert(nameKey(name), now)
+	switch {
+	case d == nil:
+		return nil, deletedNotFound(name)
+	case !d.shown(now):
+		return nil, beingDeleted(name)
+	}
+	return d, nil
 }
 
 // listDeleted answers GET /deletedcertificates: the soft-deleted
@@ -76,19 +80,16 @@ func (v *vault) listDeleted(c *call) (int, any, error) {
 
 // purgeDeleted answers DELETE /deletedcertificates/{name} with 204.
 func (v *vault) purgeDeleted(c *call) (int, any, error) {
-	name := c.name
-	key := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	d, visible := v.deletedEntry(key, c.now)
-	switch {
-	case d == nil:
-		return 0, nil, deletedNotFound(name)
-	case !visible:
-		return 0, nil, beingDeleted(name)
-	case v.cfg.purgeProtection:
-		return 0, nil, forbidden("purge is not allowed: this vault has purge protection; %q is purged on its scheduled purge date", name)
+	d, err := v.settledDeleted(c.name, c.now)
+	if err != nil {
+		return 0, nil, err
 	}
+	if v.cfg.purgeProtection {
+		return 0, nil, forbidden("purge is not allowed: this vault has purge protection; %q is purged on its scheduled purge date", c.name)
+	}
+	key := nameKey(d.cert.name)
 	v.dropDeleted(key)
 	if v.cfg.delays.Purge > 0 {
 		v.purging[key] = c.now.Add(v.cfg.delays.Purge)
@@ -99,19 +100,14 @@ func (v *vault) purgeDeleted(c *call) (int, any, error) {
 // recoverDeleted answers POST /deletedcertificates/{name}/recover with the
 // recovered certificate, which reads as missing until Delays.Recover passed.
 func (v *vault) recoverDeleted(c *call) (int, any, error) {
-	name := c.name
-	key := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	d, visible := v.deletedEntry(key, c.now)
-	switch {
-	case d == nil:
-		return 0, nil, deletedNotFound(name)
-	case !visible:
-		return 0, nil, beingDeleted(name)
+	d, err := v.settledDeleted(c.name, c.now)
+	if err != nil {
+		return 0, nil, err
 	}
-	v.dropDeleted(key)
 	cert := d.cert
+	v.dropDeleted(nameKey(cert.name))
 	cert.visibleAt = c.now.Add(v.cfg.delays.Recover)
 	v.putLive(cert)
 	return http.StatusOK, v.bundle(cert, cert.latest(), true), nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
 	"software.sslmate.com/src/go-pkcs12"
@@ -60,28 +61,29 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 		op.enabled = ptr(*a.Enabled)
 	}
 
-	k := nameKey(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if err := v.checkCreatable(k, name, c.now); err != nil {
+	cert, ver, err := v.addImported(name, op, chain, leaf, c.now)
+	if err != nil {
 		return 0, nil, err
 	}
-	ver, err := v.newVersion(op, chain, leaf, c.now)
-	if err != nil {
-		return 0, nil, badParameter("%v", err)
-	}
-	cert := v.certs[k]
-	if cert == nil {
-		cert = &certificate{name: name}
-		v.putLive(cert)
-		p.created = c.now
-	} else {
-		p.created = cert.policy.created
-	}
-	p.updated = c.now
-	cert.policy = p
-	cert.addVersion(ver)
 	return http.StatusOK, v.bundle(cert, ver, true), nil
+}
+
+// addImported adds the version op describes, with chain (whose leaf is
+// the key's certificate), to the certificate name, and makes op's policy
+// the certificate's. Callers hold v.mu.
+func (v *vault) addImported(name string, op *operation, chain [][]byte, leaf int, now time.Time) (*certificate, *version, error) {
+	if err := v.checkCreatable(nameKey(name), name, now); err != nil {
+		return nil, nil, err
+	}
+	ver, err := v.newVersion(op, chain, leaf, now)
+	if err != nil {
+		return nil, nil, badParameter("%v", err)
+	}
+	cert := v.setPolicy(name, op.policy, now)
+	cert.addVersion(ver)
+	return cert, ver, nil
 }
 
 // parseImport decodes an import value. contentType, from the policy, may be

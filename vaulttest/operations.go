@@ -94,22 +94,30 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 	if err := v.checkCreatable(key, name, c.now); err != nil {
 		return 0, nil, err
 	}
-	cert := v.certs[key]
-	if cert == nil {
-		cert = &certificate{name: name}
-		v.putLive(cert)
-		p.created = c.now
-	} else {
-		p.created = cert.policy.created
-	}
-	p.updated = c.now
-	cert.policy = p
+	cert := v.setPolicy(name, p, c.now)
 	cert.op = op
 
 	h := c.w.Header()
 	h.Set("Location", v.urls.pending(cert.name)+"?api-version="+url.QueryEscape(c.apiVersion)+"&request_id="+op.requestID)
 	h.Set("Retry-After", seconds(v.cfg.delays.Create))
 	return http.StatusAccepted, v.operationWire(cert), nil
+}
+
+// setPolicy makes p the policy of the certificate name, adding the
+// certificate if it is new, and returns the certificate. p keeps the
+// creation time of the policy it replaces. Callers hold v.mu.
+func (v *vault) setPolicy(name string, p *policy, now time.Time) *certificate {
+	cert := v.certs[nameKey(name)]
+	if cert == nil {
+		cert = &certificate{name: name}
+		v.putLive(cert)
+		p.created = now
+	} else {
+		p.created = cert.policy.created
+	}
+	p.updated = now
+	cert.policy = p
+	return cert
 }
 
 // checkCreatable answers the conflicts of adding a version under a name.
@@ -216,20 +224,19 @@ func (v *vault) newVersion(op *operation, chain [][]byte, leaf int, now time.Tim
 }
 
 // pendingCert finds the certificate of an operation request. Callers hold v.mu.
-func (v *vault) pendingCert(name string, now time.Time) (*certificate, error) {
-	cert := v.live(nameKey(name), now)
+func (v *vault) pendingCert(c *call) (*certificate, error) {
+	cert := v.live(nameKey(c.name), c.now)
 	if cert == nil || cert.op == nil {
-		return nil, pendingNotFound(name)
+		return nil, pendingNotFound(c.name)
 	}
 	return cert, nil
 }
 
 // getOperation answers GET /certificates/{name}/pending.
 func (v *vault) getOperation(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, err := v.pendingCert(name, c.now)
+	cert, err := v.pendingCert(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -244,14 +251,13 @@ func (v *vault) getOperation(c *call) (int, any, error) {
 // request cancellation. The status changes at the next look at the
 // operation, as with the service.
 func (v *vault) updateOperation(c *call) (int, any, error) {
-	name := c.name
 	var body gen.CertificateOperationUpdateParameter
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, err := v.pendingCert(name, c.now)
+	cert, err := v.pendingCert(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -264,10 +270,9 @@ func (v *vault) updateOperation(c *call) (int, any, error) {
 // deleteOperation answers DELETE /certificates/{name}/pending: it forgets
 // the operation (and the name, if it has no version) and returns it.
 func (v *vault) deleteOperation(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, err := v.pendingCert(name, c.now)
+	cert, err := v.pendingCert(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -282,7 +287,6 @@ func (v *vault) deleteOperation(c *call) (int, any, error) {
 // mergeCertificate answers POST /certificates/{name}/pending/merge: the
 // signed chain for a pending Unknown-issuer request completes it (201).
 func (v *vault) mergeCertificate(c *call) (int, any, error) {
-	name := c.name
 	var body gen.CertificateMergeParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
@@ -300,20 +304,20 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cert, err := v.pendingCert(name, c.now)
+	cert, err := v.pendingCert(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	op := cert.op
 	if !cert.pending() {
-		return 0, nil, pendingNotFound(name)
+		return 0, nil, pendingNotFound(c.name)
 	}
 	if op.policy.issuerName != issuerUnknown {
-		return 0, nil, badParameter("certificate %q was requested from issuer %q; only Unknown-issuer requests are merged", name, op.policy.issuerName)
+		return 0, nil, badParameter("certificate %q was requested from issuer %q; only Unknown-issuer requests are merged", c.name, op.policy.issuerName)
 	}
 	leaf, err := leafIndex(certs, op.key.Public())
 	if err != nil {
-		return 0, nil, badParameter("no certificate in x5c has the public key of the pending request for %q", name)
+		return 0, nil, badParameter("no certificate in x5c has the public key of the pending request for %q", c.name)
 	}
 	chain, leaf := orderChain(body.X509Certificates, leaf, op.preserveOrder)
 	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {

@@ -202,27 +202,12 @@ func (h *Handler) AddCertificate(sc SeedCertificate) (string, error) {
 	op := &operation{version: newVersion(), policy: p, key: key, tags: maps.Clone(sc.Tags), enabled: ptr(!sc.Disabled)}
 
 	v := h.vault
-	k := nameKey(sc.Name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if err := v.checkCreatable(k, sc.Name, now); err != nil {
-		return "", fmt.Errorf("vaulttest: add certificate: %w", err)
-	}
-	ver, err := v.newVersion(op, ders, 0, now)
+	cert, ver, err := v.addImported(sc.Name, op, ders, 0, now)
 	if err != nil {
-		return "", fmt.Errorf("vaulttest: add certificate: %w", err)
+		return "", fmt.Errorf("vaulttest: add certificate %q: %w", sc.Name, err)
 	}
-	cert := v.certs[k]
-	if cert == nil {
-		cert = &certificate{name: sc.Name}
-		v.putLive(cert)
-		p.created = now
-	} else {
-		p.created = cert.policy.created
-	}
-	p.updated = now
-	cert.policy = p
-	cert.addVersion(ver)
 	return v.urls.version(cert.name, ver.id), nil
 }
 

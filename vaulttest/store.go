@@ -194,19 +194,15 @@ func (v *vault) live(key string, now time.Time) *certificate {
 	return c
 }
 
-// deletedEntry returns the soft-deleted certificate with this name key, and
-// whether it already shows in the deleted views. Certificates past their
-// scheduled purge date are purged here. Callers hold v.mu.
-func (v *vault) deletedEntry(key string, now time.Time) (*deletedCertificate, bool) {
+// deletedCert returns the soft-deleted certificate with this name key, or
+// nil. One past its scheduled purge date is purged here. Callers hold v.mu.
+func (v *vault) deletedCert(key string, now time.Time) *deletedCertificate {
 	d := v.deleted[key]
-	if d == nil {
-		return nil, false
-	}
-	if !now.Before(d.purgeAt) {
+	if d != nil && !now.Before(d.purgeAt) {
 		v.dropDeleted(key)
-		return nil, false
+		return nil
 	}
-	return d, d.shown(now)
+	return d
 }
 
 // shown reports whether d shows in the deleted views at now.
@@ -228,8 +224,8 @@ func (v *vault) dropExpired(now time.Time) {
 // under a name: soft-deleted, being deleted, being purged or being
 // recovered. Callers hold v.mu.
 func (v *vault) checkNameFree(key, name string, now time.Time) error {
-	if d, visible := v.deletedEntry(key, now); d != nil {
-		if !visible {
+	if d := v.deletedCert(key, now); d != nil {
+		if !d.shown(now) {
 			return beingDeleted(name)
 		}
 		return deletedButRecoverable(name)
