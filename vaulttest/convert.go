@@ -9,15 +9,16 @@ import (
 // The functions here turn stored state into the service's JSON shapes.
 // Callers hold v.mu; the results share nothing mutable with the state.
 
+// attributes are a version's attributes, as certificate and secret answers
+// show them.
 func (v *vault) attributes(ver *version) *gen.CertificateAttributes {
-	level := v.recoveryLevel()
 	return &gen.CertificateAttributes{
 		Enabled:         ptr(ver.enabled),
 		NotBefore:       gen.NewUnixTime(ver.notBefore),
 		Expires:         gen.NewUnixTime(ver.notAfter),
 		Created:         gen.NewUnixTime(ver.created),
 		Updated:         gen.NewUnixTime(ver.updated),
-		RecoveryLevel:   &level,
+		RecoveryLevel:   ptr(v.recoveryLevel()),
 		RecoverableDays: v.recoverableDays(),
 	}
 }
@@ -25,7 +26,6 @@ func (v *vault) attributes(ver *version) *gen.CertificateAttributes {
 // pendingAttributes describe a certificate whose only version is still
 // being created.
 func (v *vault) pendingAttributes(c *certificate) *gen.CertificateAttributes {
-	level := v.recoveryLevel()
 	created := c.policy.created
 	if c.op != nil {
 		created = c.op.created
@@ -34,7 +34,7 @@ func (v *vault) pendingAttributes(c *certificate) *gen.CertificateAttributes {
 		Enabled:         ptr(false),
 		Created:         gen.NewUnixTime(created),
 		Updated:         gen.NewUnixTime(created),
-		RecoveryLevel:   &level,
+		RecoveryLevel:   ptr(v.recoveryLevel()),
 		RecoverableDays: v.recoverableDays(),
 	}
 }

@@ -71,14 +71,22 @@ func applyIssuer(is *issuer, provider *string, cred *gen.IssuerCredentials, org 
 	return nil
 }
 
+// issuerOf finds the issuer a request names. Callers hold v.mu.
+func (v *vault) issuerOf(c *call) (*issuer, error) {
+	is := v.issuers[nameKey(c.name)]
+	if is == nil {
+		return nil, issuerNotFound(c.name)
+	}
+	return is, nil
+}
+
 // getIssuer answers GET /certificates/issuers/{name}.
 func (v *vault) getIssuer(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	is := v.issuers[nameKey(name)]
-	if is == nil {
-		return 0, nil, issuerNotFound(name)
+	is, err := v.issuerOf(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, v.issuerWire(is), nil
 }
@@ -86,57 +94,55 @@ func (v *vault) getIssuer(c *call) (int, any, error) {
 // setIssuer answers PUT /certificates/issuers/{name}: it creates or
 // replaces the issuer.
 func (v *vault) setIssuer(c *call) (int, any, error) {
-	name := c.name
 	var body gen.CertificateIssuerSetParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
-	is := &issuer{name: name, enabled: true, created: c.now, updated: c.now}
+	is := &issuer{name: c.name, enabled: true, created: c.now, updated: c.now}
 	if err := applyIssuer(is, &body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
 		return 0, nil, err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if old := v.issuers[nameKey(name)]; old != nil {
+	if old := v.issuers[nameKey(c.name)]; old != nil {
 		is.created = old.created
 	}
-	v.issuers[nameKey(name)] = is
+	v.issuers[nameKey(c.name)] = is
 	return http.StatusOK, v.issuerWire(is), nil
 }
 
-// updateIssuer answers PATCH /certificates/issuers/{name}.
+// updateIssuer answers PATCH /certificates/issuers/{name}: the fields given
+// replace the current ones.
 func (v *vault) updateIssuer(c *call) (int, any, error) {
-	name := c.name
 	var body gen.CertificateIssuerUpdateParameters
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	old := v.issuers[nameKey(name)]
-	if old == nil {
-		return 0, nil, issuerNotFound(name)
+	old, err := v.issuerOf(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	is := *old
 	if err := applyIssuer(&is, body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
 		return 0, nil, err
 	}
 	is.updated = c.now
-	v.issuers[nameKey(name)] = &is
+	v.issuers[nameKey(c.name)] = &is
 	return http.StatusOK, v.issuerWire(&is), nil
 }
 
 // deleteIssuer answers DELETE /certificates/issuers/{name} with the
 // removed issuer.
 func (v *vault) deleteIssuer(c *call) (int, any, error) {
-	name := c.name
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	is := v.issuers[nameKey(name)]
-	if is == nil {
-		return 0, nil, issuerNotFound(name)
+	is, err := v.issuerOf(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	delete(v.issuers, nameKey(name))
+	delete(v.issuers, nameKey(c.name))
 	return http.StatusOK, v.issuerWire(is), nil
 }
 

@@ -41,21 +41,12 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 		v.mu.Unlock()
 		return 0, nil, forbidden("operation get is not allowed on the disabled secret %q", name)
 	}
-	level := v.recoveryLevel()
 	bundle := &gen.SecretBundle{
-		ID:      ptr(v.urls.secret(cert.name, ver.id)),
-		Kid:     ptr(v.urls.key(cert.name, ver.id)),
-		Managed: ptr(true),
-		Attributes: &gen.SecretAttributes{
-			Enabled:         ptr(ver.enabled),
-			NotBefore:       gen.NewUnixTime(ver.notBefore),
-			Expires:         gen.NewUnixTime(ver.notAfter),
-			Created:         gen.NewUnixTime(ver.created),
-			Updated:         gen.NewUnixTime(ver.updated),
-			RecoveryLevel:   &level,
-			RecoverableDays: v.recoverableDays(),
-		},
-		Tags: tagsOf(ver.tags),
+		ID:         ptr(v.urls.secret(cert.name, ver.id)),
+		Kid:        ptr(v.urls.key(cert.name, ver.id)),
+		Managed:    ptr(true),
+		Attributes: (*gen.SecretAttributes)(v.attributes(ver)),
+		Tags:       tagsOf(ver.tags),
 	}
 	if ver.previous != "" {
 		bundle.PreviousVersion = ptr(ver.previous)
