@@ -29,7 +29,6 @@ type Handler struct {
 	cfg    *config
 	vault  *vault
 	tokens *tokenService
-	ca     *certAuthority
 	log    *requestLog
 	faults *faultInjector
 }
@@ -61,29 +60,26 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	return h, nil
 }
 
+// newHandler makes the emulator for a vault at base whose challenges name
+// the token service at authority. It starts from cfg.state when set, else
+// with new keys.
 func newHandler(cfg *config, base, authority string) (*Handler, error) {
-	var st *stateFile
-	if cfg.state != nil {
-		var err error
-		if st, err = decodeState(cfg.state); err != nil {
-			return nil, err
-		}
-	}
-	h := &Handler{cfg: cfg, log: newRequestLog(cfg.logSize), faults: newFaultInjector(cfg.faults)}
 	v := newVault(cfg, base)
 	var tokenKey *ecdsa.PrivateKey
-	if st != nil {
-		ca, key, err := st.keys()
+	var err error
+	if cfg.state != nil {
+		st, err := decodeState(cfg.state)
 		if err != nil {
 			return nil, err
 		}
-		h.ca, tokenKey = ca, key
+		if v.ca, tokenKey, err = st.keys(); err != nil {
+			return nil, err
+		}
 		if err := v.load(st); err != nil {
 			return nil, err
 		}
 	} else {
-		var err error
-		if h.ca, err = newCertAuthority(); err != nil {
+		if v.ca, err = newCertAuthority(); err != nil {
 			return nil, err
 		}
 		if tokenKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
@@ -97,10 +93,13 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 		v.backupKey = make([]byte, 32)
 		_, _ = rand.Read(v.backupKey)
 	}
-	v.ca = &signer{cert: h.ca.cert, key: h.ca.key}
-	h.vault = v
-	h.tokens = newTokenService(cfg, tokenKey, authority, resourceFor(base))
-	return h, nil
+	return &Handler{
+		cfg:    cfg,
+		vault:  v,
+		tokens: newTokenService(cfg, tokenKey, authority, resourceFor(base)),
+		log:    newRequestLog(cfg.logSize),
+		faults: newFaultInjector(cfg.faults),
+	}, nil
 }
 
 // BaseURL returns the vault URL ids are built from, without a trailing slash.
@@ -122,7 +121,7 @@ func (h *Handler) TokenRequests() int { return int(h.tokens.requests.Load()) }
 
 // CACertPEM returns the emulator's CA certificate in PEM form. It signs the
 // TLS certificate of a Server and the certificates of configured issuers.
-func (h *Handler) CACertPEM() []byte { return h.ca.pem() }
+func (h *Handler) CACertPEM() []byte { return h.vault.ca.pem() }
 
 // ServeHTTP answers one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -40,8 +40,8 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	leaf, err := leafIndex(certs, key.Public())
-	if err != nil {
+	leaf := leafIndex(certs, key.Public())
+	if leaf < 0 {
 		return 0, nil, badParameter("the imported content has no certificate for its private key")
 	}
 	preserve := body.PreserveCertOrder != nil && *body.PreserveCertOrder
@@ -82,7 +82,7 @@ func (v *vault) addImported(name string, op *operation, chain [][]byte, leaf int
 		return nil, nil, badParameter("%v", err)
 	}
 	cert := v.setPolicy(name, op.policy, now)
-	cert.addVersion(ver)
+	cert.versions = append(cert.versions, ver)
 	return cert, ver, nil
 }
 

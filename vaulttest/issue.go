@@ -10,11 +10,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"errors"
 	"fmt"
 	"math/bits"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -298,17 +298,10 @@ func newCSR(p *policy, key crypto.Signer) ([]byte, error) {
 	}, key)
 }
 
-// signer is the certificate authority that issues certificates for
-// configured issuers.
-type signer struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
-
 // issue makes a certificate for key as the policy describes, valid from
 // now for the policy's validity months: self-signed when ca is nil, else
 // signed by ca.
-func issue(p *policy, key crypto.Signer, ca *signer, now time.Time) ([]byte, error) {
+func issue(p *policy, key crypto.Signer, ca *certAuthority, now time.Time) ([]byte, error) {
 	subject, err := subjectOf(p)
 	if err != nil {
 		return nil, err
@@ -348,16 +341,10 @@ func publicKeyEqual(a, b crypto.PublicKey) bool {
 	return ok && k.Equal(b)
 }
 
-var errNoLeaf = errors.New("no certificate matches the private key")
-
-// leafIndex returns the index of the certificate whose public key is key's.
-func leafIndex(certs []*x509.Certificate, pub crypto.PublicKey) (int, error) {
-	for i, c := range certs {
-		if publicKeyEqual(c.PublicKey, pub) {
-			return i, nil
-		}
-	}
-	return 0, errNoLeaf
+// leafIndex returns the index of the certificate for the public key pub,
+// or -1.
+func leafIndex(certs []*x509.Certificate, pub crypto.PublicKey) int {
+	return slices.IndexFunc(certs, func(c *x509.Certificate) bool { return publicKeyEqual(c.PublicKey, pub) })
 }
 
 // monthsBetween returns the whole months from a to b, at least 1.

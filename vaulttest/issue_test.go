@@ -204,7 +204,7 @@ func TestIssueFromCA(t *testing.T) {
 	}
 	p := fullPolicy(t, &gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384)})
 	key, _ := generateKey(p)
-	der, err := issue(p, key, &signer{cert: ca.cert, key: ca.key}, time.Now())
+	der, err := issue(p, key, ca, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

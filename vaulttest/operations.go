@@ -156,7 +156,7 @@ func (v *vault) settle(c *certificate, now time.Time) {
 		(d.PendingPolls > 0 && op.polls <= d.PendingPolls) {
 		return
 	}
-	var ca *signer
+	var ca *certAuthority
 	if op.policy.issuerName != issuerSelf {
 		iss := v.issuers[nameKey(op.policy.issuerName)]
 		switch {
@@ -185,7 +185,7 @@ func (v *vault) settle(c *certificate, now time.Time) {
 		v.fail(op, &apiError{code: "BadParameter", message: err.Error()})
 		return
 	}
-	c.addVersion(ver)
+	c.versions = append(c.versions, ver)
 	op.status, op.statusDetails = statusCompleted, ""
 }
 
@@ -315,8 +315,8 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	if op.policy.issuerName != issuerUnknown {
 		return 0, nil, badParameter("certificate %q was requested from issuer %q; only Unknown-issuer requests are merged", c.name, op.policy.issuerName)
 	}
-	leaf, err := leafIndex(certs, op.key.Public())
-	if err != nil {
+	leaf := leafIndex(certs, op.key.Public())
+	if leaf < 0 {
 		return 0, nil, badParameter("no certificate in x5c has the public key of the pending request for %q", c.name)
 	}
 	chain, leaf := orderChain(body.X509Certificates, leaf, op.preserveOrder)
@@ -330,7 +330,7 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, badParameter("%v", err)
 	}
-	cert.addVersion(ver)
+	cert.versions = append(cert.versions, ver)
 	op.status, op.statusDetails = statusCompleted, ""
 	return http.StatusCreated, v.bundle(cert, ver, true), nil
 }

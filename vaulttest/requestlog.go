@@ -1,6 +1,7 @@
 package vaulttest
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,12 +20,11 @@ type Request struct {
 	RequestID string // the x-ms-request-id header of the answer
 }
 
-// requestLog keeps the latest requests in a ring.
+// requestLog keeps the latest requests in a ring: request number i (from
+// 0) goes to ring[i % len(ring)].
 type requestLog struct {
 	mu    sync.Mutex
 	ring  []Request
-	next  int
-	full  bool
 	total int
 }
 
@@ -35,15 +35,10 @@ func newRequestLog(size int) *requestLog {
 func (l *requestLog) add(r Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.ring) > 0 {
+		l.ring[l.total%len(l.ring)] = r
+	}
 	l.total++
-	if len(l.ring) == 0 {
-		return
-	}
-	l.ring[l.next] = r
-	l.next++
-	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
-	}
 }
 
 // Requests returns the logged requests, oldest first: the latest ones up to
@@ -52,12 +47,14 @@ func (h *Handler) Requests() []Request {
 	l := h.log
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.full {
-		return append([]Request(nil), l.ring[:l.next]...)
+	if l.total <= len(l.ring) {
+		return slices.Clone(l.ring[:l.total])
 	}
-	out := make([]Request, 0, len(l.ring))
-	out = append(out, l.ring[l.next:]...)
-	return append(out, l.ring[:l.next]...)
+	if len(l.ring) == 0 {
+		return nil
+	}
+	oldest := l.total % len(l.ring)
+	return slices.Concat(l.ring[oldest:], l.ring[:oldest])
 }
 
 // RequestCount returns how many requests have been served in all, including
@@ -74,5 +71,5 @@ func (h *Handler) ResetRequests() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	clear(l.ring)
-	l.next, l.full, l.total = 0, false, 0
+	l.total = 0
 }

@@ -48,8 +48,8 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 		Attributes: (*gen.SecretAttributes)(v.attributes(ver)),
 		Tags:       tagsOf(ver.tags),
 	}
-	if ver.previous != "" {
-		bundle.PreviousVersion = ptr(ver.previous)
+	if prev := cert.previous(ver); prev != "" {
+		bundle.PreviousVersion = ptr(prev)
 	}
 	chain, leaf, stored := ver.chain, ver.leaf, ver.contentType
 	var key crypto.Signer

@@ -117,7 +117,7 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 	for _, name := range names {
 		c := &certificate{name: name, policy: p, versions: make([]*version, 0, o.Versions)}
 		for range o.Versions {
-			c.addVersion(&version{
+			c.versions = append(c.versions, &version{
 				id: newVersion(), chain: shared.chain, key: shared.key, x5t: shared.x5t,
 				notBefore: shared.cert.NotBefore, notAfter: shared.cert.NotAfter,
 				contentType: o.ContentType, exportable: true, enabled: true,

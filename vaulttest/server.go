@@ -86,7 +86,7 @@ func serve(cfg *config, ln net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := h.ca.serverCertificate(
+	cert, err := h.vault.ca.serverCertificate(
 		[]string{"*." + vaultDomain, vaultDomain, loginHost, "localhost"},
 		[]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	)
@@ -105,7 +105,7 @@ func serve(cfg *config, ln net.Listener) (*Server, error) {
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	s.transport = &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: h.ca.pool(), MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     &tls.Config{RootCAs: h.vault.ca.pool(), MinVersion: tls.VersionTLS12},
 		DialContext:         s.dial,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        256,

@@ -49,7 +49,6 @@ type certRecord struct {
 
 type versionRecord struct {
 	ID            string            `json:"id"`
-	Previous      string            `json:"previous,omitempty"`
 	Chain         []int             `json:"chain"`
 	Leaf          int               `json:"leaf"`
 	Key           int               `json:"key"`
@@ -139,7 +138,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			return r, err
 		}
 		vr := versionRecord{
-			ID: ver.id, Previous: ver.previous, Leaf: ver.leaf, Key: k,
+			ID: ver.id, Leaf: ver.leaf, Key: k,
 			ContentType: ver.contentType, Exportable: ver.exportable, PreserveOrder: ver.preserveOrder,
 			Enabled: ver.enabled, Created: ver.created, Updated: ver.updated, Tags: ver.tags,
 		}
@@ -219,15 +218,15 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 	}
 	c := &certificate{name: r.Name, policy: p, visibleAt: r.VisibleAt}
 	for _, vr := range r.Versions {
-		if !validVersion(vr.ID) || (vr.Previous != "" && !validVersion(vr.Previous)) {
-			return nil, fmt.Errorf("certificate %q: version id %q or its previous version %q is not 32 lowercase hex digits", r.Name, vr.ID, vr.Previous)
+		if !validVersion(vr.ID) {
+			return nil, fmt.Errorf("certificate %q: version id %q is not 32 lowercase hex digits", r.Name, vr.ID)
 		}
 		key, err := d.key(vr.Key)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %q: %w", r.Name, err)
 		}
 		ver := &version{
-			id: vr.ID, previous: vr.Previous, leaf: vr.Leaf, key: key,
+			id: vr.ID, leaf: vr.Leaf, key: key,
 			contentType: vr.ContentType, exportable: vr.Exportable, preserveOrder: vr.PreserveOrder,
 			enabled: vr.Enabled, created: vr.Created, updated: vr.Updated, tags: vr.Tags,
 		}
@@ -275,9 +274,9 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 // WithState starts an emulator from it.
 func (h *Handler) SaveState(w io.Writer) error {
 	v := h.vault
-	st := &stateFile{Format: stateFormat, BackupKey: v.backupKey, CACert: h.ca.cert.Raw}
+	st := &stateFile{Format: stateFormat, BackupKey: v.backupKey, CACert: v.ca.cert.Raw}
 	var err error
-	if st.CAKey, err = x509.MarshalPKCS8PrivateKey(h.ca.key); err != nil {
+	if st.CAKey, err = x509.MarshalPKCS8PrivateKey(v.ca.key); err != nil {
 		return fmt.Errorf("vaulttest: save state: %w", err)
 	}
 	if st.TokenKey, err = x509.MarshalPKCS8PrivateKey(h.tokens.key); err != nil {

@@ -133,11 +133,9 @@ func TestStateErrors(t *testing.T) {
 	}
 	// Version ids are skip tokens of the versions list: they must be ids
 	// as the vault makes them.
-	for _, ids := range []string{`"id":"v1"`, `"id":"0123456789abcdef0123456789abcdef","previous":"v1"`} {
-		bad := `{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x","policy":{},"versions":[{` + ids + `}]}]}`
-		if err := h.LoadState(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), `"v1"`) {
-			t.Errorf("LoadState with version %s: %v, want an error naming v1", ids, err)
-		}
+	bad := `{"format":"kvcerts-vaulttest/1","certificates":[{"name":"x","policy":{},"versions":[{"id":"v1"}]}]}`
+	if err := h.LoadState(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), `"v1"`) {
+		t.Errorf("LoadState with version v1: %v, want an error naming v1", err)
 	}
 }
 

@@ -25,7 +25,7 @@ type vault struct {
 	issuers   map[string]*issuer
 	contacts  []gen.Contact // nil: none set
 	backupKey []byte
-	ca        *signer
+	ca        *certAuthority // signs the certificates of configured issuers
 }
 
 // certificate is one certificate name with its versions, policy and latest
@@ -41,7 +41,6 @@ type certificate struct {
 // version is one issued version of a certificate.
 type version struct {
 	id            string
-	previous      string   // the latest version when this one was added; "" for the first
 	chain         [][]byte // DER, in the order they are returned
 	leaf          int      // index of the certificate matching the key
 	key           crypto.Signer
@@ -118,13 +117,13 @@ func (c *certificate) latest() *version {
 	return c.versions[len(c.versions)-1]
 }
 
-// addVersion makes ver the latest version and records the one it follows,
-// which the service reports as the secret's previousVersion.
-func (c *certificate) addVersion(ver *version) {
-	if last := c.latest(); last != nil {
-		ver.previous = last.id
+// previous returns the id of the version added before ver, which the
+// service reports as the secret's previousVersion; "" for the first.
+func (c *certificate) previous(ver *version) string {
+	if i := slices.Index(c.versions, ver); i > 0 {
+		return c.versions[i-1].id
 	}
-	c.versions = append(c.versions, ver)
+	return ""
 }
 
 func (c *certificate) findVersion(id string) *version {
