@@ -274,7 +274,7 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 // WithState starts an emulator from it.
 func (h *Handler) SaveState(w io.Writer) error {
 	v := h.vault
-	st := &stateFile{Format: stateFormat, BackupKey: v.backupKey, CACert: v.ca.cert.Raw}
+	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw}
 	var err error
 	if st.CAKey, err = x509.MarshalPKCS8PrivateKey(v.ca.key); err != nil {
 		return fmt.Errorf("vaulttest: save state: %w", err)
@@ -297,6 +297,7 @@ func (v *vault) snapshot(st *stateFile) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	e := newEncoder(st)
+	st.BackupKey = v.backupKey
 	st.Certificates = []certRecord{}
 	for _, k := range v.names {
 		r, err := e.cert(v.certs[k])
@@ -327,7 +328,7 @@ func (v *vault) snapshot(st *stateFile) error {
 		})
 	}
 	if v.contacts != nil {
-		st.Contacts = &v.contacts
+		st.Contacts = ptr(slices.Clone(v.contacts))
 	}
 	return nil
 }

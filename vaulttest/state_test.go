@@ -3,8 +3,11 @@ package vaulttest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,4 +170,40 @@ func TestStateKeepsTimesAndDelays(t *testing.T) {
 		http.StatusConflict, "Conflict", "ObjectIsBeingDeleted")
 	c.clock.Advance(time.Minute)
 	c.create("t", selfPolicy("CN=t"))
+}
+
+// TestSaveStateWhileServing saves while requests and LoadState change the
+// vault; -race finds any part of the state the encoder reads unlocked.
+func TestSaveStateWhileServing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	populate(h)
+	var saved bytes.Buffer
+	if err := h.srv.SaveState(&saved); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 20 {
+			body := gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr(fmt.Sprintf("c%d@example.com", i))}}}
+			if status, _, data := h.do("PUT", "/certificates/contacts", body); status != http.StatusOK {
+				t.Errorf("set contacts: %d %s", status, data)
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 20 {
+			if err := h.srv.LoadState(bytes.NewReader(saved.Bytes())); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for range 20 {
+		if err := h.srv.SaveState(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
 }
