@@ -302,10 +302,10 @@ func selfCert(t *testing.T, key crypto.Signer) *x509.Certificate {
 
 func TestClientCertificates(t *testing.T) {
 	t.Parallel()
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rk := rsaKey(t)
 	ec := ecKey(t)
 	clock := newFakeClock()
-	s := NewServer(WithClock(clock.Now), WithClientCertificate("rsa-app", selfCert(t, rsaKey)), WithClientCertificate("ec-app", selfCert(t, ec)))
+	s := NewServer(WithClock(clock.Now), WithClientCertificate("rsa-app", selfCert(t, rk)), WithClientCertificate("ec-app", selfCert(t, ec)))
 	t.Cleanup(s.Close)
 	endpoint := s.AuthorityHost() + "/" + s.TenantID() + "/oauth2/v2.0/token"
 	claims := func(id, aud string, exp time.Time) map[string]any {
@@ -316,13 +316,13 @@ func TestClientCertificates(t *testing.T) {
 		name, id, jwt string
 		status        int
 	}{
-		{"PS256", "rsa-app", assertion(t, "PS256", rsaKey, claims("rsa-app", endpoint, later)), 200},
-		{"RS256", "rsa-app", assertion(t, "RS256", rsaKey, claims("rsa-app", endpoint, later)), 200},
+		{"PS256", "rsa-app", assertion(t, "PS256", rk, claims("rsa-app", endpoint, later)), 200},
+		{"RS256", "rsa-app", assertion(t, "RS256", rk, claims("rsa-app", endpoint, later)), 200},
 		{"ES256", "ec-app", assertion(t, "ES256", ec, claims("ec-app", endpoint, later)), 200},
-		{"wrong key", "ec-app", assertion(t, "PS256", rsaKey, claims("ec-app", endpoint, later)), 401},
-		{"wrong audience", "rsa-app", assertion(t, "PS256", rsaKey, claims("rsa-app", "https://elsewhere", later)), 401},
-		{"wrong issuer", "rsa-app", assertion(t, "PS256", rsaKey, claims("ec-app", endpoint, later)), 401},
-		{"expired", "rsa-app", assertion(t, "PS256", rsaKey, claims("rsa-app", endpoint, clock.Now())), 401},
+		{"wrong key", "ec-app", assertion(t, "PS256", rk, claims("ec-app", endpoint, later)), 401},
+		{"wrong audience", "rsa-app", assertion(t, "PS256", rk, claims("rsa-app", "https://elsewhere", later)), 401},
+		{"wrong issuer", "rsa-app", assertion(t, "PS256", rk, claims("ec-app", endpoint, later)), 401},
+		{"expired", "rsa-app", assertion(t, "PS256", rk, claims("rsa-app", endpoint, clock.Now())), 401},
 		{"secret instead", "rsa-app", "", 401},
 	}
 	for _, tt := range tests {

@@ -56,6 +56,13 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 	return &harness{t: t, srv: srv, clock: clock, token: tok.AccessToken}
 }
 
+// with returns a copy of h that reports to t, for subtests.
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
 // refreshToken gets a current token, after the clock moved past the old
 // one's expiry.
 func (h *harness) refreshToken() {
@@ -86,25 +93,29 @@ func (h *harness) url(path string) string {
 }
 
 // do sends a request with the harness token and returns status, headers
-// and body.
+// and body. It may run on any goroutine: a request that cannot be sent is
+// reported with Errorf and answers status 0.
 func (h *harness) do(method, path string, body any) (int, http.Header, []byte) {
 	h.t.Helper()
 	return h.doToken(method, path, body, h.token)
 }
 
+// doToken is do with another bearer token; "" sends none.
 func (h *harness) doToken(method, path string, body any, token string) (int, http.Header, []byte) {
 	h.t.Helper()
 	var r io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
 		if err != nil {
-			h.t.Fatalf("marshal body: %v", err)
+			h.t.Errorf("marshal body: %v", err)
+			return 0, nil, nil
 		}
 		r = bytes.NewReader(data)
 	}
 	req, err := http.NewRequestWithContext(h.t.Context(), method, h.url(path), r)
 	if err != nil {
-		h.t.Fatalf("new request: %v", err)
+		h.t.Errorf("new request: %v", err)
+		return 0, nil, nil
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -114,12 +125,14 @@ func (h *harness) doToken(method, path string, body any, token string) (int, htt
 	}
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
+		h.t.Errorf("%s %s: %v", method, path, err)
+		return 0, nil, nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatalf("read body: %v", err)
+		h.t.Errorf("%s %s: read body: %v", method, path, err)
+		return 0, nil, nil
 	}
 	return resp.StatusCode, resp.Header, data
 }

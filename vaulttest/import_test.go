@@ -44,6 +44,17 @@ func leafWithCA(t *testing.T, key crypto.Signer) []*x509.Certificate {
 	return []*x509.Certificate{leaf, ca.cert}
 }
 
+// rsaKey returns the RSA 2048 key Seed shares: making RSA keys is slow, so
+// the tests share one.
+func rsaKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	shared, err := seedMaterial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shared.key.(*rsa.PrivateKey)
+}
+
 func ecKey(t *testing.T) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -72,10 +83,7 @@ func pemBundle(t *testing.T, key crypto.Signer, certs ...*x509.Certificate) stri
 func TestImportPFX(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := rsaKey(t)
 	chain := leafWithCA(t, key)
 	pfx, err := pkcs12.Modern.Encode(key, chain[0], chain[1:], "s3cret!")
 	if err != nil {
@@ -209,7 +217,7 @@ func TestImportErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.fail("POST", "/certificates/bad-import/import", tt.body, http.StatusBadRequest, "BadParameter", "")
+			h.with(t).fail("POST", "/certificates/bad-import/import", tt.body, http.StatusBadRequest, "BadParameter", "")
 		})
 	}
 	h.fail("GET", "/certificates/bad-import/", nil, http.StatusNotFound, "CertificateNotFound", "")

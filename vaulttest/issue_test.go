@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -136,15 +137,15 @@ func TestGenerateKeyShapes(t *testing.T) {
 		size  int
 		curve string
 	}{
+		// Larger RSA keys take seconds to make; TestPolicyKeyDefaults
+		// covers their policies.
 		{gen.KeyProperties{KeySize: ptr(int32(2048))}, "RSA", 2048, ""},
-		{gen.KeyProperties{KeySize: ptr(int32(3072))}, "RSA", 3072, ""},
-		{gen.KeyProperties{KeySize: ptr(int32(4096))}, "RSA", 4096, ""},
 		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP256)}, "EC", 256, "P-256"},
 		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384)}, "EC", 384, "P-384"},
 		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP521)}, "EC", 521, "P-521"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kty+tt.curve, func(t *testing.T) {
+		t.Run(fmt.Sprint(tt.kty, tt.size), func(t *testing.T) {
 			t.Parallel()
 			p, err := defaultPolicy().applyWire(&gen.CertificatePolicy{KeyProperties: &tt.kp})
 			if err != nil {
@@ -171,11 +172,7 @@ func TestGenerateKeyShapes(t *testing.T) {
 func TestNewCSR(t *testing.T) {
 	t.Parallel()
 	p := fullPolicy(t, nil)
-	key, err := generateKey(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := newCSR(p, key)
+	der, err := newCSR(p, rsaKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

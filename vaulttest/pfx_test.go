@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"crypto/cipher"
 	"crypto/des"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/asn1"
@@ -30,11 +28,7 @@ func chainNames(certs []*x509.Certificate) []string {
 // certificates keep their order, the key's certificate first or not.
 func TestPFXWithKey(t *testing.T) {
 	t.Parallel()
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range []crypto.Signer{rsaKey, ecKey(t)} {
+	for _, key := range []crypto.Signer{rsaKey(t), ecKey(t)} {
 		chain := leafWithCA(t, key) // leaf, CA
 		tests := []struct {
 			name  string
