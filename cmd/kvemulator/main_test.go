@@ -168,19 +168,26 @@ func TestRunErrors(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"-no-such-flag"},
-		{"extra-argument"},
-		{"-client-id", "app"},
-		{"-recoverable-days", "3"},
-		{"-vault-name", "Not_Valid"},
-		{"-addr", "256.1.1.1:0"},
-		{"-state", garbage},
-		{"-state", dir},
-		{"-ca-out", filepath.Join(dir, "missing", "ca.pem")},
-	} {
-		if err := run(t.Context(), args, io.Discard, io.Discard, nil); err == nil {
-			t.Errorf("run %v succeeded", args)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-no-such-flag"}, "not defined"},
+		{[]string{"extra-argument"}, "unexpected arguments"},
+		{[]string{"-client-id", "app"}, "-client-secret"},
+		{[]string{"-recoverable-days", "3"}, "recoverable days 3"},
+		{[]string{"-vault-name", "Not_Valid"}, `"Not_Valid"`},
+		{[]string{"-addr", "127.0.0.1:99999"}, "listen"},
+		{[]string{"-state", garbage}, "state is not valid JSON"},
+		{[]string{"-state", dir}, "read state"},
+		{[]string{"-ca-out", filepath.Join(dir, "missing", "ca.pem")}, "write CA certificate"},
+	}
+	for _, tt := range tests {
+		// A free port, unless the case is about the address.
+		args := append([]string{"-addr", "127.0.0.1:0"}, tt.args...)
+		err := run(t.Context(), args, io.Discard, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run %v: %v, want an error containing %q", tt.args, err, tt.want)
 		}
 	}
 }
