@@ -11,25 +11,48 @@
 // api-version checks, the service's status codes, headers, ids and error
 // bodies, and the bearer-token challenge.
 //
+// # Use
+//
+// NewServer starts a vault on a loopback HTTPS port with a CA of its own;
+// Close stops it. With this module's client:
+//
+//	srv := vaulttest.NewServer()
+//	defer srv.Close()
+//	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()))
+//
+// The vault's URL is https://myvault.vault.localhost:<port> and its token
+// service is at https://login.localhost:<port>. Names under .localhost
+// belong to loopback, but not every resolver maps them, so the client from
+// Server.Client (and Server.Transport, to build others) dials the server's
+// listener for every name under .localhost and refuses all other hosts,
+// which also keeps a test from reaching a real vault. Clients in other
+// processes trust CACertPEM and map the two names to 127.0.0.1 themselves.
+//
+// Seed and AddCertificate load certificates without HTTP, SetFaults injects
+// failures, Requests lists what the server received, and SaveState with
+// WithState keeps a vault across runs. NewHandler gives the emulator as an
+// http.Handler to mount in a server of your own; cmd/kvemulator serves one
+// as a program.
+//
 // # Auth that official SDKs accept
 //
 // A request without a bearer token gets a 401 whose challenge names the
-// emulator's own token service and a resource that is a parent domain of the
-// vault host, exactly what Microsoft's SDKs require before they fetch a
-// token (with challenge-resource verification on):
+// emulator's token service and, as the token resource, a parent domain of
+// the vault host:
 //
 //	vault:     https://myvault.vault.localhost:<port>
 //	challenge: Bearer authorization="https://login.localhost:<port>/<tenant>", resource="https://vault.localhost:<port>"
 //
-// The resource keeps the port because some SDKs compare host and port. The
-// token service at https://login.localhost:<port>/<tenant>/oauth2/v2.0/token
-// issues ES256-signed tokens for client credentials and serves the OpenID
-// configuration identity libraries read first; the vault verifies
-// signature, tenant, audience and expiry (WithLenientAuth accepts any
-// bearer). Names under .localhost need no DNS: Server.Client dials the
-// listener for them. For Microsoft's azidentity, use the server's
-// AuthorityHost as the authority host, its Client as transport, its
-// TenantID, and disable instance discovery.
+// Microsoft's SDKs refuse a challenge unless the vault host ends with "."
+// and the resource host. The Go SDK compares host and port together, so the
+// resource keeps the vault's port; SDKs that compare host names alone
+// accept it too. The token service issues ES256-signed tokens for client
+// credentials at /<tenant>/oauth2/v2.0/token and serves the OpenID
+// configuration and signing keys that identity libraries read; the vault
+// verifies signature, tenant, audience and expiry (WithLenientAuth accepts
+// any bearer). For Microsoft's azidentity, use the server's AuthorityHost as
+// the authority host, its Client as transport and its TenantID, and disable
+// instance discovery.
 //
 // # Time
 //

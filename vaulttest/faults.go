@@ -28,7 +28,8 @@ type Faults struct {
 	// or 504; default 500).
 	ErrorEvery  int
 	ErrorStatus int
-	// DropEvery closes the connection of every Nth request without an answer.
+	// DropEvery drops every Nth request without an answer: HTTP/1.1 closes
+	// the connection, HTTP/2 resets the stream.
 	DropEvery int
 	// Latency delays every request by this much (real time, or the fake
 	// time of testing/synctest).

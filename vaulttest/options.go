@@ -265,7 +265,9 @@ func WithTokenLifetime(d time.Duration) Option {
 
 // WithClock replaces time.Now for everything the emulator dates or times:
 // attributes, certificate validity, delays, token expiry, scheduled purges
-// and the request log. TLS certificates keep using the real time.
+// and the request log's times. TLS certificates and the certificate Seed
+// shares keep using the real time, and so do Faults.Latency and the
+// request log's durations.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {

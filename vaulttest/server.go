@@ -139,12 +139,13 @@ func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	return d.DialContext(ctx, network, addr)
 }
 
-// Client returns an HTTP client that trusts the emulator's CA and reaches
-// the vault and token hosts without DNS. It shares Transport.
+// Client returns an HTTP client that trusts the emulator's CA and dials the
+// listener for every name under .localhost, without DNS; it refuses other
+// hosts. It uses Transport.
 func (s *Server) Client() *http.Client { return s.client }
 
 // Transport returns the transport behind Client, for building your own
-// client or SDK pipeline.
+// client or SDK pipeline. Clone it before changing it.
 func (s *Server) Transport() *http.Transport { return s.transport }
 
 // Addr returns the listener's address, such as "127.0.0.1:53211".

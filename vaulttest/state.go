@@ -334,8 +334,8 @@ func (v *vault) snapshot(st *stateFile) error {
 }
 
 // LoadState replaces the vault's content (certificates, deleted
-// certificates, issuers, contacts) and backup key with a state written by
-// SaveState. The CA and token signing key stay as they are, so running
+// certificates, issuers, contacts) and, unless WithBackupKey set one, its
+// backup key with a state written by SaveState. The CA and token signing key stay as they are, so running
 // clients keep working; use WithState to restore those too.
 func (h *Handler) LoadState(r io.Reader) error {
 	data, err := io.ReadAll(r)

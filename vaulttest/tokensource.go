@@ -24,10 +24,13 @@ const (
 
 // TokenSource gets access tokens from a Server's token endpoint over HTTPS
 // with client credentials, so every fetch is a real, counted token request.
-// It implements oauth2.TokenSource for the vault's own resource, and
-// ChallengeToken for clients that follow the vault's auth challenge. Tokens
-// are cached per scope and tenant until shortly before they expire (by the
-// server's clock); one fetch runs at a time. It is safe for concurrent use.
+// It authenticates as the first client, by id, given to WithClientSecret,
+// or with made-up credentials when no client is configured (it cannot sign
+// in as a WithClientCertificate client). It implements oauth2.TokenSource
+// for the vault's own resource, and ChallengeToken for clients that follow
+// the vault's auth challenge. Tokens are cached per scope and tenant until
+// shortly before they expire (by the server's clock); one fetch runs at a
+// time. It is safe for concurrent use.
 type TokenSource struct {
 	client       *http.Client
 	authority    string
