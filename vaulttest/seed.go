@@ -32,7 +32,7 @@ type SeedOptions struct {
 	Deleted bool
 }
 
-// seedMaterial is the key and self-signed certificate every seeded
+// seedMaterial is the key, self-signed certificate and policy every seeded
 // certificate shares, made once per process.
 var seedMaterial = sync.OnceValues(func() (*seedShared, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -52,14 +52,15 @@ var seedMaterial = sync.OnceValues(func() (*seedShared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &seedShared{key: key, chain: [][]byte{der}, cert: cert, x5t: sha1.Sum(der)}, nil
+	return &seedShared{key: key, chain: [][]byte{der}, cert: cert, x5t: sha1.Sum(der), policy: p}, nil
 })
 
 type seedShared struct {
-	key   crypto.Signer
-	chain [][]byte
-	cert  *x509.Certificate
-	x5t   [sha1.Size]byte
+	key    crypto.Signer
+	chain  [][]byte
+	cert   *x509.Certificate
+	x5t    [sha1.Size]byte
+	policy *policy // never changed: Seed stores clones
 }
 
 // Seed loads n certificates without HTTP, quickly: they all share one RSA
@@ -85,6 +86,8 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 		return nil, fmt.Errorf("vaulttest: seed count %d and versions %d must not be negative", n, o.Versions)
 	case o.ContentType != contentPKCS12 && o.ContentType != contentPEM:
 		return nil, fmt.Errorf("vaulttest: seed content type %q is not %s or %s", o.ContentType, contentPKCS12, contentPEM)
+	case o.Deleted && h.cfg.noSoftDelete:
+		return nil, errors.New("vaulttest: seed: a vault without soft delete (WithoutSoftDelete) has no deleted certificates")
 	}
 	width := len(strconv.Itoa(max(n-1, 0)))
 	names := make([]string, n)
@@ -101,11 +104,8 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 
 	v := h.vault
 	now := h.cfg.now()
-	p := defaultPolicy()
-	p.subject, p.issuerName, p.contentType = "CN=vaulttest-seed", issuerSelf, o.ContentType
-	if err := p.completeForIssuance(); err != nil {
-		return nil, err
-	}
+	p := shared.policy.clone()
+	p.contentType = o.ContentType
 	p.created, p.updated = now, now
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -115,3 +115,14 @@ func TestAddCertificate(t *testing.T) {
 		t.Error("a name with a pending operation was accepted")
 	}
 }
+
+func TestSeedDeletedNeedsSoftDelete(t *testing.T) {
+	t.Parallel()
+	h, err := NewHandler(WithoutSoftDelete())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Seed(1, &SeedOptions{Deleted: true}); err == nil || !strings.Contains(err.Error(), "WithoutSoftDelete") {
+		t.Errorf("Seed of deleted certificates without soft delete: %v, want an error naming WithoutSoftDelete", err)
+	}
+}
