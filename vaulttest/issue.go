@@ -187,32 +187,37 @@ func marshalSANs(p *policy) ([]byte, error) {
 	return asn1.Marshal(names)
 }
 
+// extension returns the value of a certificate's extension, or nil.
+func extension(cert *x509.Certificate, id asn1.ObjectIdentifier) []byte {
+	for _, ext := range cert.Extensions {
+		if ext.Id.Equal(id) {
+			return ext.Value
+		}
+	}
+	return nil
+}
+
 // upnsOf returns the UPN otherNames of a certificate's SAN extension.
 func upnsOf(cert *x509.Certificate) []string {
+	var names []asn1.RawValue
+	if _, err := asn1.Unmarshal(extension(cert, oidExtSAN), &names); err != nil {
+		return nil
+	}
 	var upns []string
-	for _, ext := range cert.Extensions {
-		if !ext.Id.Equal(oidExtSAN) {
+	for _, n := range names {
+		if n.Class != asn1.ClassContextSpecific || n.Tag != 0 {
 			continue
 		}
-		var names []asn1.RawValue
-		if _, err := asn1.Unmarshal(ext.Value, &names); err != nil {
-			return nil
+		var other struct {
+			TypeID asn1.ObjectIdentifier
+			Value  asn1.RawValue `asn1:"explicit,tag:0"`
 		}
-		for _, n := range names {
-			if n.Class != asn1.ClassContextSpecific || n.Tag != 0 {
-				continue
-			}
-			var other struct {
-				TypeID asn1.ObjectIdentifier
-				Value  asn1.RawValue `asn1:"explicit,tag:0"`
-			}
-			if _, err := asn1.UnmarshalWithParams(n.FullBytes, &other, "tag:0"); err != nil || !other.TypeID.Equal(oidUPN) {
-				continue
-			}
-			var s string
-			if _, err := asn1.UnmarshalWithParams(other.Value.Bytes, &s, "utf8"); err == nil {
-				upns = append(upns, s)
-			}
+		if _, err := asn1.UnmarshalWithParams(n.FullBytes, &other, "tag:0"); err != nil || !other.TypeID.Equal(oidUPN) {
+			continue
+		}
+		var s string
+		if _, err := asn1.UnmarshalWithParams(other.Value.Bytes, &s, "utf8"); err == nil {
+			upns = append(upns, s)
 		}
 	}
 	return upns
@@ -220,21 +225,15 @@ func upnsOf(cert *x509.Certificate) []string {
 
 // ekusOf returns the extended key usage OIDs of a certificate as written.
 func ekusOf(cert *x509.Certificate) []string {
-	for _, ext := range cert.Extensions {
-		if !ext.Id.Equal(oidExtEKU) {
-			continue
-		}
-		var oids []asn1.ObjectIdentifier
-		if _, err := asn1.Unmarshal(ext.Value, &oids); err != nil {
-			return nil
-		}
-		out := make([]string, len(oids))
-		for i, o := range oids {
-			out[i] = o.String()
-		}
-		return out
+	var oids []asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(extension(cert, oidExtEKU), &oids); err != nil {
+		return nil
 	}
-	return nil
+	out := make([]string, len(oids))
+	for i, o := range oids {
+		out[i] = o.String()
+	}
+	return out
 }
 
 // keyUsagesOf names the key usage bits of a certificate.
