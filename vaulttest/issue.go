@@ -272,22 +272,27 @@ func marshalKeyUsage(names []string) ([]byte, error) {
 	return asn1.Marshal(asn1.BitString{Bytes: b, BitLength: bitLen})
 }
 
-// subjectOf returns the DER subject of a policy (an empty sequence when
-// the policy names only subject alternative names).
-func subjectOf(p *policy) ([]byte, error) {
+// subjectAndExtensions returns what a policy puts in its certificate
+// requests and certificates: the DER subject (an empty sequence when the
+// policy names only subject alternative names) and the extensions.
+func subjectAndExtensions(p *policy) ([]byte, []pkix.Extension, error) {
+	var subject []byte
+	var err error
 	if p.subject == "" {
-		return asn1.Marshal(pkix.RDNSequence{})
+		subject, err = asn1.Marshal(pkix.RDNSequence{})
+	} else {
+		subject, err = parseDN(p.subject)
 	}
-	return parseDN(p.subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	exts, err := extensions(p)
+	return subject, exts, err
 }
 
 // newCSR makes the PKCS#10 request of a pending certificate.
 func newCSR(p *policy, key crypto.Signer) ([]byte, error) {
-	subject, err := subjectOf(p)
-	if err != nil {
-		return nil, err
-	}
-	exts, err := extensions(p)
+	subject, exts, err := subjectAndExtensions(p)
 	if err != nil {
 		return nil, err
 	}
@@ -301,11 +306,7 @@ func newCSR(p *policy, key crypto.Signer) ([]byte, error) {
 // now for the policy's validity months: self-signed when ca is nil, else
 // signed by ca.
 func issue(p *policy, key crypto.Signer, ca *certAuthority, now time.Time) ([]byte, error) {
-	subject, err := subjectOf(p)
-	if err != nil {
-		return nil, err
-	}
-	exts, err := extensions(p)
+	subject, exts, err := subjectAndExtensions(p)
 	if err != nil {
 		return nil, err
 	}

@@ -15,9 +15,11 @@ import (
 	"github.com/kvcerts/kvcerts/gen"
 )
 
-// populate fills a vault with one of everything state must keep.
-func populate(h *harness) {
-	h.t.Helper()
+// populated starts a vault holding one of everything state must keep and
+// returns it with its saved state.
+func populated(t *testing.T) (*harness, []byte) {
+	t.Helper()
+	h := newHarness(t)
 	h.createDone("live")
 	h.call("PATCH", "/certificates/live/", gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "b"}}, http.StatusOK, nil)
 	h.createDone("gone")
@@ -28,8 +30,13 @@ func populate(h *harness) {
 	}, http.StatusOK, nil)
 	h.call("PUT", "/certificates/contacts", gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr("a@example.com")}}}, http.StatusOK, nil)
 	if _, err := h.srv.Seed(50, nil); err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
+	var buf bytes.Buffer
+	if err := h.srv.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return h, buf.Bytes()
 }
 
 // snapshotOf reads what a client sees, with the vault URL cut out so two
@@ -53,13 +60,7 @@ func snapshotOf(h *harness) string {
 
 func TestStateRoundTrip(t *testing.T) {
 	t.Parallel()
-	a := newHarness(t)
-	populate(a)
-	var buf bytes.Buffer
-	if err := a.srv.SaveState(&buf); err != nil {
-		t.Fatal(err)
-	}
-	saved := buf.Bytes()
+	a, saved := populated(t)
 	var st stateFile
 	if err := json.Unmarshal(saved, &st); err != nil {
 		t.Fatal(err)
@@ -96,16 +97,11 @@ func TestStateRoundTrip(t *testing.T) {
 
 func TestLoadState(t *testing.T) {
 	t.Parallel()
-	a := newHarness(t)
-	populate(a)
-	var buf bytes.Buffer
-	if err := a.srv.SaveState(&buf); err != nil {
-		t.Fatal(err)
-	}
+	a, saved := populated(t)
 	c := newHarness(t)
 	c.createDone("replaced")
 	ca := c.srv.CACertPEM()
-	if err := c.srv.LoadState(bytes.NewReader(buf.Bytes())); err != nil {
+	if err := c.srv.LoadState(bytes.NewReader(saved)); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(snapshotOf(a), snapshotOf(c)); diff != "" {
@@ -176,12 +172,7 @@ func TestStateKeepsTimesAndDelays(t *testing.T) {
 // vault; -race finds any part of the state the encoder reads unlocked.
 func TestSaveStateWhileServing(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	populate(h)
-	var saved bytes.Buffer
-	if err := h.srv.SaveState(&saved); err != nil {
-		t.Fatal(err)
-	}
+	h, saved := populated(t)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 20 {
@@ -194,7 +185,7 @@ func TestSaveStateWhileServing(t *testing.T) {
 	})
 	wg.Go(func() {
 		for range 20 {
-			if err := h.srv.LoadState(bytes.NewReader(saved.Bytes())); err != nil {
+			if err := h.srv.LoadState(bytes.NewReader(saved)); err != nil {
 				t.Error(err)
 				return
 			}
