@@ -39,7 +39,9 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 	}
 	if !ver.enabled {
 		v.mu.Unlock()
-		return 0, nil, forbidden("operation get is not allowed on the disabled secret %q", name)
+		err := forbidden("operation get is not allowed on the disabled secret %q", name)
+		err.inner = "SecretDisabled"
+		return 0, nil, err
 	}
 	bundle := &gen.SecretBundle{
 		ID:         ptr(v.urls.secret(cert.name, ver.id)),

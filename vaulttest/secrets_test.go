@@ -141,7 +141,7 @@ func TestGetSecretErrors(t *testing.T) {
 	h.call("POST", "/certificates/off/create", gen.CertificateCreateParameters{
 		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
 	}, http.StatusAccepted, nil)
-	h.fail("GET", "/secrets/off/", nil, http.StatusForbidden, "Forbidden", "")
+	h.fail("GET", "/secrets/off/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
 	h.fail("GET", "/secrets/none/", nil, http.StatusNotFound, "SecretNotFound", "")
 	h.fail("GET", "/secrets/off/0123456789abcdef0123456789abcdef", nil, http.StatusNotFound, "SecretNotFound", "")
 	h.fail("GET", "/secrets/bad_name/", nil, http.StatusBadRequest, "BadParameter", "")

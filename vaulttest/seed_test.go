@@ -96,7 +96,7 @@ func TestAddCertificate(t *testing.T) {
 	if !bytes.Equal(deref(b.Cer), chain[0].Raw) || deref(b.Attributes.Enabled) || deref(b.Tags)["k"] != "v" {
 		t.Errorf("second version %s", mustJSON(b))
 	}
-	h.fail("GET", "/secrets/plain/", nil, http.StatusForbidden, "Forbidden", "")
+	h.fail("GET", "/secrets/plain/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
 	h.call("PATCH", "/certificates/plain/", gen.CertificateUpdateParameters{CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(true)}}, http.StatusOK, nil)
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/plain/", nil, http.StatusOK, &s)
