@@ -1,6 +1,7 @@
 package vaulttest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -66,7 +67,6 @@ func NewHandler(opts ...Option) (*Handler, error) {
 func newHandler(cfg *config, base, authority string) (*Handler, error) {
 	v := newVault(cfg, base)
 	var tokenKey *ecdsa.PrivateKey
-	var err error
 	if cfg.state != nil {
 		st, err := decodeState(cfg.state)
 		if err != nil {
@@ -79,6 +79,7 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 			return nil, err
 		}
 	} else {
+		var err error
 		if v.ca, err = newCertAuthority(); err != nil {
 			return nil, err
 		}
@@ -265,7 +266,7 @@ func decodeBody(c *call, v any) error {
 		}
 		return badParameter("reading the request body failed")
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return badParameter("the request body is empty; %s needs a JSON body", c.op)
 	}
 	if err := json.Unmarshal(data, v); err != nil {

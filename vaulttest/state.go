@@ -335,8 +335,9 @@ func (v *vault) snapshot(st *stateFile) error {
 
 // LoadState replaces the vault's content (certificates, deleted
 // certificates, issuers, contacts) and, unless WithBackupKey set one, its
-// backup key with a state written by SaveState. The CA and token signing key stay as they are, so running
-// clients keep working; use WithState to restore those too.
+// backup key with a state written by SaveState. The CA and token signing
+// key stay as they are, so running clients keep working; use WithState to
+// restore those too.
 func (h *Handler) LoadState(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
