@@ -164,6 +164,9 @@ func (s *Server) Close() {
 // Shutdown stops the server gracefully: it stops accepting connections and
 // waits for requests in flight until ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Idle HTTP/2 connections of Client would hold the server's graceful
+	// close for a second; close them first.
+	s.transport.CloseIdleConnections()
 	err := s.hs.Shutdown(ctx)
 	s.transport.CloseIdleConnections()
 	if errors.Is(err, http.ErrServerClosed) {
