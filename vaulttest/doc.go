@@ -24,8 +24,9 @@
 // service is at https://login.localhost:<port>. Names under .localhost
 // belong to loopback, but not every resolver maps them, so the client from
 // Server.Client (and Server.Transport, to build others) dials the server's
-// listener for every name under .localhost and refuses all other hosts,
-// which also keeps a test from reaching a real vault. Clients in other
+// listener for every name under .localhost, connects to loopback addresses
+// as asked and refuses every other host, which also keeps a test from
+// reaching a real vault. Clients in other
 // processes trust CACertPEM and map the two names to 127.0.0.1 themselves.
 //
 // Seed and AddCertificate load certificates without HTTP, SetFaults injects

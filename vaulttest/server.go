@@ -140,8 +140,8 @@ func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, erro
 }
 
 // Client returns an HTTP client that trusts the emulator's CA and dials the
-// listener for every name under .localhost, without DNS; it refuses other
-// hosts. It uses Transport.
+// listener for every name under .localhost, without DNS; it connects to
+// loopback addresses as asked and refuses other hosts. It uses Transport.
 func (s *Server) Client() *http.Client { return s.client }
 
 // Transport returns the transport behind Client, for building your own
