@@ -88,7 +88,7 @@ type source interface {
 }
 
 // tokenRequest is one resolved request for a source. now is the credential's clock at the
-// start of the request; sources compute expiry and assertion times from it.
+// start of the request; sources compute expiry, assertion times and deadlines from it.
 type tokenRequest struct {
 	scope, tenant, claims string
 	now                   time.Time

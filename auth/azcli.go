@@ -87,7 +87,8 @@ func (s *cliSource) token(ctx context.Context, r tokenRequest) (*oauth2.Token, e
 	}
 	args = append(args, "--output", "json")
 
-	runCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	// The timeout runs from the start of the request on the credential's clock.
+	runCtx, cancel := context.WithDeadline(ctx, r.now.Add(s.timeout))
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, path, args...)
 	var stdout, stderr bytes.Buffer

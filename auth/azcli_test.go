@@ -1,9 +1,12 @@
 package auth
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -159,14 +162,53 @@ func TestAzureCLINotFound(t *testing.T) {
 }
 
 func TestAzureCLITimeout(t *testing.T) {
-	fakeAz(t, "exec sleep 60")
-	cred, err := NewAzureCLI(&AzureCLIOptions{Timeout: 100 * time.Millisecond})
+	args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+	cred, err := NewAzureCLI(&AzureCLIOptions{Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The timeout runs on the credential's clock: a clock an hour behind puts the deadline
+	// in the past, so the run is out of time before az starts.
+	cred.now = func() time.Time { return time.Now().Add(-time.Hour) }
 	_, err = cred.Token()
-	if err == nil || !strings.Contains(err.Error(), "az account get-access-token did not finish within 100ms") {
+	if err == nil || !strings.Contains(err.Error(), "az account get-access-token did not finish within 1m0s") {
 		t.Errorf("error = %v, want a timeout", err)
+	}
+	if got := args(); got != nil {
+		t.Errorf("az ran with %q after its deadline", got)
+	}
+}
+
+func TestAzureCLIStopsWhenTheContextEnds(t *testing.T) {
+	started := filepath.Join(t.TempDir(), "started")
+	if out, err := exec.Command("mkfifo", started).CombinedOutput(); err != nil {
+		t.Skipf("mkfifo: %v: %s", err, out)
+	}
+	// az says it runs by writing to the FIFO, then waits until it is killed.
+	fakeAz(t, "echo started > '"+started+"'\nexec sleep 600")
+	// Opened for reading and writing, the FIFO does not block this open, and az's write
+	// finds a reader.
+	fifo, err := os.OpenFile(started, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fifo.Close() })
+	cred, err := NewAzureCLI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		if _, err := bufio.NewReader(fifo).ReadString('\n'); err == nil {
+			cancel() // az is running
+		}
+	}()
+	// Token returns only once az has been stopped: its sleep would outlast the test.
+	_, err = cred.ChallengeToken(ctx, "", "", "")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
 
