@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,14 +34,20 @@ type defaultFixture struct {
 	logs  fmt.Stringer
 }
 
-// newDefaultFixture clears the environment and returns options that point Default at fakes
-// only; in particular the metadata service is never the real 169.254.169.254.
-func newDefaultFixture(t *testing.T, entraRespond func(http.ResponseWriter, *http.Request, url.Values), imdsRespond http.HandlerFunc) *defaultFixture {
+// clearDefaultEnv unsets every variable Default reads and leaves no az on PATH.
+func clearDefaultEnv(t *testing.T) {
 	t.Helper()
 	for _, name := range defaultEnv {
 		t.Setenv(name, "")
 	}
 	t.Setenv("PATH", t.TempDir())
+}
+
+// newDefaultFixture clears the environment and returns options that point Default at fakes
+// only; in particular the metadata service is never the real 169.254.169.254.
+func newDefaultFixture(t *testing.T, entraRespond func(http.ResponseWriter, *http.Request, url.Values), imdsRespond http.HandlerFunc) *defaultFixture {
+	t.Helper()
+	clearDefaultEnv(t)
 	f := &defaultFixture{entra: newEntraServer(t, entraRespond)}
 	imdsURL := closedURL(t)
 	if imdsRespond != nil {
@@ -305,14 +312,19 @@ func TestDefaultRejectsABadChainSetting(t *testing.T) {
 }
 
 func TestDefaultProbeTimeout(t *testing.T) {
-	f := newDefaultFixture(t, nil, func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done() // a metadata address where nothing answers
+	clearDefaultEnv(t)
+	synctest.Test(t, func(t *testing.T) {
+		// The default metadata address, where nothing answers; the silent client never dials it.
+		opts := &DefaultOptions{Options: Options{HTTPClient: silentClient()}, ProbeTimeout: 50 * time.Millisecond}
+		start := time.Now()
+		_, err := Default(t.Context(), opts)
+		if err == nil || !strings.Contains(err.Error(), "managed identity: IMDS endpoint "+defaultIMDSEndpoint+" did not answer within 50ms") {
+			t.Errorf("error = %v, want the probe to give up after 50ms", err)
+		}
+		if waited := time.Since(start); waited != 50*time.Millisecond {
+			t.Errorf("Default waited %s, want the 50ms of the probe", waited)
+		}
 	})
-	f.opts.ProbeTimeout = 50 * time.Millisecond
-	_, err := Default(t.Context(), f.opts)
-	if err == nil || !strings.Contains(err.Error(), "managed identity: IMDS endpoint "+f.opts.IMDSEndpoint+" did not answer within 50ms") {
-		t.Errorf("error = %v, want the probe to give up after 50ms", err)
-	}
 }
 
 func TestDefaultStopsWhenTheContextEnds(t *testing.T) {
