@@ -20,27 +20,15 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// jwtClaims are the claims of a client assertion.
-type jwtClaims struct {
-	Aud string `json:"aud"`
-	Iss string `json:"iss"`
-	Sub string `json:"sub"`
-	Jti string `json:"jti"`
-	Nbf int64  `json:"nbf"`
-	Iat int64  `json:"iat"`
-	Exp int64  `json:"exp"`
-}
-
 // verifyAssertion checks the signature of a client assertion with the certificate's public
-// key and returns its header and claims.
-func verifyAssertion(t *testing.T, assertion string, cert *x509.Certificate) (map[string]any, jwtClaims) {
+// key and returns its header and claims, as decoded JSON (numbers are float64).
+func verifyAssertion(t *testing.T, assertion string, cert *x509.Certificate) (header, claims map[string]any) {
 	t.Helper()
 	parts := strings.Split(assertion, ".")
 	if len(parts) != 3 {
 		t.Fatalf("assertion has %d parts, want 3", len(parts))
 	}
-	var h map[string]any
-	var c jwtClaims
+	var h, c map[string]any
 	decodeSegment(t, parts[0], &h)
 	decodeSegment(t, parts[1], &c)
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
@@ -120,16 +108,9 @@ func TestClientCertificateAssertion(t *testing.T) {
 			var jtis []string
 			for i, r := range reqs {
 				tenant := []string{"my-tenant", "guest-tenant"}[i]
-				now := testNow.Add(time.Duration(i) * time.Minute).Unix()
+				now := float64(testNow.Add(time.Duration(i) * time.Minute).Unix())
 				assertion := r.Form.Get("client_assertion")
-				wantForm := url.Values{
-					"grant_type":            {"client_credentials"},
-					"client_id":             {"my-client"},
-					"scope":                 {DefaultScope},
-					"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-					"client_assertion":      {assertion},
-				}
-				if diff := cmp.Diff(wantForm, r.Form); diff != "" {
+				if diff := cmp.Diff(assertionForm("my-client", DefaultScope, assertion), r.Form); diff != "" {
 					t.Errorf("request %d form (-want +got):\n%s", i, diff)
 				}
 				h, c := verifyAssertion(t, assertion, tc.chain[0])
@@ -140,22 +121,23 @@ func TestClientCertificateAssertion(t *testing.T) {
 				if diff := cmp.Diff(wantHeader, h); diff != "" {
 					t.Errorf("request %d header (-want +got):\n%s", i, diff)
 				}
-				wantClaims := jwtClaims{
-					Aud: srv.URL + "/" + tenant + "/oauth2/v2.0/token",
-					Iss: "my-client",
-					Sub: "my-client",
-					Jti: c.Jti,
-					Nbf: now,
-					Iat: now,
-					Exp: now + 300,
+				jti, _ := c["jti"].(string)
+				wantClaims := map[string]any{
+					"aud": srv.URL + "/" + tenant + "/oauth2/v2.0/token",
+					"iss": "my-client",
+					"sub": "my-client",
+					"jti": jti,
+					"nbf": now,
+					"iat": now,
+					"exp": now + 300,
 				}
 				if diff := cmp.Diff(wantClaims, c); diff != "" {
 					t.Errorf("request %d claims (-want +got):\n%s", i, diff)
 				}
-				if len(c.Jti) < 16 {
-					t.Errorf("request %d: jti %q is too short to be unique", i, c.Jti)
+				if len(jti) < 16 {
+					t.Errorf("request %d: jti %q is too short to be unique", i, jti)
 				}
-				jtis = append(jtis, c.Jti)
+				jtis = append(jtis, jti)
 			}
 			if jtis[0] == jtis[1] {
 				t.Errorf("both assertions have jti %q", jtis[0])

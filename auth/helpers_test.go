@@ -103,6 +103,18 @@ func (s *entraServer) options() Options {
 	return Options{HTTPClient: s.Client(), AuthorityHost: s.URL}
 }
 
+// assertionForm is the form of a client credentials request that proves the client's
+// identity with a client assertion.
+func assertionForm(clientID, scope, assertion string) url.Values {
+	return url.Values{
+		"grant_type":            {"client_credentials"},
+		"client_id":             {clientID},
+		"scope":                 {scope},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion":      {assertion},
+	}
+}
+
 // writeToken answers a token request like Microsoft Entra ID does.
 func writeToken(w http.ResponseWriter, token string, expiresIn int) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,18 +44,9 @@ func TestWorkloadIdentityRereadsTheTokenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	form := func(assertion string) url.Values {
-		return url.Values{
-			"grant_type":            {"client_credentials"},
-			"client_id":             {"my-client"},
-			"scope":                 {DefaultScope},
-			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-			"client_assertion":      {assertion},
-		}
-	}
 	want := []entraRequest{
-		{Path: "/my-tenant/oauth2/v2.0/token", Form: form("federated-assertion-1")},
-		{Path: "/my-tenant/oauth2/v2.0/token", Form: form("federated-assertion-2")},
+		{Path: "/my-tenant/oauth2/v2.0/token", Form: assertionForm("my-client", DefaultScope, "federated-assertion-1")},
+		{Path: "/my-tenant/oauth2/v2.0/token", Form: assertionForm("my-client", DefaultScope, "federated-assertion-2")},
 	}
 	if diff := cmp.Diff(want, srv.Requests()); diff != "" {
 		t.Errorf("token requests (-want +got):\n%s", diff)
