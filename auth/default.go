@@ -22,7 +22,7 @@ const (
 const defaultProbeTimeout = time.Second
 
 // DefaultOptions configures Default. A nil *DefaultOptions is the same as the zero value.
-// The embedded Options apply to every step.
+// The embedded Options are passed to the credential of every step.
 type DefaultOptions struct {
 	Options
 
@@ -54,8 +54,9 @@ type DefaultOptions struct {
 //     the instance metadata service if it answers within DefaultOptions.ProbeTimeout;
 //  5. the Azure CLI.
 //
-// Each source is tried by fetching a token for the default scope, so ctx bounds the whole
-// search; the token is cached in the returned credential, which keeps using that source.
+// Each source is tried by fetching a token for Options.Scope (DefaultScope unless set), so
+// ctx bounds the whole search; the token is cached in the returned credential, which keeps
+// using that source.
 // When every source fails, the error is a *ChainError that says what each step tried and
 // why it failed. AZURE_AUTHORITY_HOST applies as described for Options.AuthorityHost.
 func Default(ctx context.Context, opts *DefaultOptions) (*Credential, error) {
