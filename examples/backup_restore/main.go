@@ -95,7 +95,7 @@ func restore(ctx context.Context, c *client.Client, backup []byte, every time.Du
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("the name is still taken: %w", err)
+			return nil, fmt.Errorf("%w while the name was still taken: %w", ctx.Err(), err)
 		case <-time.After(every):
 		}
 	}
