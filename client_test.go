@@ -350,8 +350,14 @@ func TestCancelOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s := p.Status(); s != "" {
+		t.Errorf("resumed poller's status before polling = %q, want none", s)
+	}
 	if _, err := p.Wait(ctx); !errors.Is(err, client.ErrOperationCancelled) {
 		t.Errorf("resumed poller: err = %v", err)
+	}
+	if s := p.Status(); s != "cancelled" {
+		t.Errorf("resumed poller's status = %q, want cancelled", s)
 	}
 	deleted, err := c.DeleteCertificateOperation(ctx, "cancel-me", nil)
 	if err != nil || deleted.Name != "cancel-me" || !deleted.CancellationRequested {
@@ -363,7 +369,8 @@ func TestCancelOperation(t *testing.T) {
 }
 
 // TestEventualConsistency runs the pollers against the service's realistic
-// delays in a synctest bubble, with the emulator in memory.
+// delays in a synctest bubble, with the emulator in memory, and checks
+// their statuses at the start and the end.
 func TestEventualConsistency(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -382,9 +389,11 @@ func TestEventualConsistency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "create", p, "inProgress")
 		if _, err := p.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "create", p, "completed")
 		if d := time.Since(start); d < 10*time.Second || d > 12*time.Second {
 			t.Errorf("create took %v, want about the 10s the service asks for", d)
 		}
@@ -394,12 +403,14 @@ func TestEventualConsistency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "delete", del, "deleting")
 		if err := c.PurgeDeletedCertificate(ctx, "slow", nil); !errors.Is(err, client.ErrConflict) {
 			t.Errorf("purge while deleting: err = %v", err)
 		}
 		if _, err := del.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "delete", del, "deleted")
 		if d := time.Since(start); d < 15*time.Second || d > 20*time.Second {
 			t.Errorf("delete took %v, want about 15s", d)
 		}
@@ -409,9 +420,11 @@ func TestEventualConsistency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "recover", rec, "recovering")
 		if _, err := rec.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
+		checkStatus(t, "recover", rec, "recovered")
 		if d := time.Since(start); d < 20*time.Second || d > 25*time.Second {
 			t.Errorf("recover took %v, want about 20s", d)
 		}
@@ -419,6 +432,13 @@ func TestEventualConsistency(t *testing.T) {
 			t.Errorf("get after recovery: %v", err)
 		}
 	})
+}
+
+func checkStatus(t *testing.T, what string, p interface{ Status() string }, want string) {
+	t.Helper()
+	if got := p.Status(); got != want {
+		t.Errorf("%s poller's status = %q, want %q", what, got, want)
+	}
 }
 
 // handlerTransport serves requests with an in-memory handler.

@@ -76,9 +76,9 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 	if err := checkVersion(opts.Version, true); err != nil {
 		return nil, err
 	}
-	body := gen.CertificateUpdateParameters{Tags: mapPtr(opts.Tags)}
-	if opts.Enabled != nil {
-		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
+	body := gen.CertificateUpdateParameters{
+		CertificateAttributes: gen.CertificateAttributes{Enabled: opts.Enabled},
+		Tags:                  opts.Tags,
 	}
 	req, err := gen.NewUpdateCertificateRequest(c.server, name, opts.Version, body)
 	var b gen.CertificateBundle
@@ -110,7 +110,7 @@ func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCe
 	if r.Value == nil {
 		return nil, errMissing("backup", "value")
 	}
-	return *r.Value, nil
+	return r.Value, nil
 }
 
 // RestoreCertificateBackupOptions are the options of
@@ -173,7 +173,7 @@ func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[
 			return gen.NewGetCertificatesRequest(c.server,
 				&gen.GetCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
 		},
-		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
+		func(w *gen.CertificateListResult) ([]CertificateProperties, string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
 }
@@ -208,7 +208,7 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateVersionsRequest(c.server, name, &gen.GetCertificateVersionsParams{Maxresults: maxResults})
 		},
-		func(w *gen.CertificateListResult) ([]CertificateProperties, *string) {
+		func(w *gen.CertificateListResult) ([]CertificateProperties, string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
 	if err := checkName("certificate", name); err != nil {
@@ -218,20 +218,13 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 }
 
 // convertItems converts a wire page's items.
-func convertItems[W, T any](ws *[]W, conv func(*W) T) []T {
+func convertItems[W, T any](ws []W, conv func(*W) T) []T {
 	if ws == nil {
 		return nil
 	}
-	out := make([]T, len(*ws))
-	for i := range *ws {
-		out[i] = conv(&(*ws)[i])
+	out := make([]T, len(ws))
+	for i := range ws {
+		out[i] = conv(&ws[i])
 	}
 	return out
-}
-
-func mapPtr(m map[string]string) *map[string]string {
-	if m == nil {
-		return nil
-	}
-	return &m
 }

@@ -120,6 +120,7 @@ func TestUpdateCertificateProperties(t *testing.T) {
 			"/certificates/web/" + testVersion, `{"tags":{"a":"b"}}`},
 		{&UpdateCertificatePropertiesOptions{Tags: map[string]string{}}, "/certificates/web/", `{"tags":{}}`},
 		{nil, "/certificates/web/", `{}`},
+		{&UpdateCertificatePropertiesOptions{Version: testVersion}, "/certificates/web/" + testVersion, `{}`},
 	}
 	for _, tt := range tests {
 		c, mux, _ := setup(t)

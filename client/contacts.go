@@ -26,7 +26,7 @@ func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *Contact
 			return nil, invalidArg("contacts[%d] is empty", i)
 		}
 	}
-	req, err := gen.NewSetCertificateContactsRequest(c.server, *contactsToWire(contacts))
+	req, err := gen.NewSetCertificateContactsRequest(c.server, contactsToWire(contacts))
 	return c.contacts(ctx, req, err)
 }
 

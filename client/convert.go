@@ -1,6 +1,7 @@
 package client
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -13,11 +14,11 @@ import (
 
 func certificateFromBundle(b *gen.CertificateBundle) *Certificate {
 	return &Certificate{
-		Properties:        propertiesFromWire(b.ID, b.Attributes, b.Tags, b.X509Thumbprint),
-		Policy:            policyFromWire(b.Policy),
-		CER:               deref(b.Cer),
-		KeyID:             deref(b.Kid),
-		SecretID:          deref(b.Sid),
+		Properties:        propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
+		Policy:            policyFromWire(&b.Policy),
+		CER:               b.Cer,
+		KeyID:             b.Kid,
+		SecretID:          b.Sid,
 		PreserveCertOrder: deref(b.PreserveCertOrder),
 	}
 }
@@ -25,14 +26,14 @@ func certificateFromBundle(b *gen.CertificateBundle) *Certificate {
 func deletedFromBundle(b *gen.DeletedCertificateBundle) *DeletedCertificate {
 	return &DeletedCertificate{
 		Certificate: Certificate{
-			Properties:        propertiesFromWire(b.ID, b.Attributes, b.Tags, b.X509Thumbprint),
-			Policy:            policyFromWire(b.Policy),
-			CER:               deref(b.Cer),
-			KeyID:             deref(b.Kid),
-			SecretID:          deref(b.Sid),
+			Properties:        propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
+			Policy:            policyFromWire(&b.Policy),
+			CER:               b.Cer,
+			KeyID:             b.Kid,
+			SecretID:          b.Sid,
 			PreserveCertOrder: deref(b.PreserveCertOrder),
 		},
-		RecoveryID:         deref(b.RecoveryID),
+		RecoveryID:         b.RecoveryID,
 		DeletedOn:          b.DeletedDate.Time(),
 		ScheduledPurgeDate: b.ScheduledPurgeDate.Time(),
 	}
@@ -40,184 +41,164 @@ func deletedFromBundle(b *gen.DeletedCertificateBundle) *DeletedCertificate {
 
 func deletedFromItem(it *gen.DeletedCertificateItem) DeletedCertificate {
 	return DeletedCertificate{
-		Certificate:        Certificate{Properties: propertiesFromWire(it.ID, it.Attributes, it.Tags, it.X509Thumbprint)},
-		RecoveryID:         deref(it.RecoveryID),
+		Certificate:        Certificate{Properties: propertiesFromWire(it.ID, &it.Attributes, it.Tags, it.X509Thumbprint)},
+		RecoveryID:         it.RecoveryID,
 		DeletedOn:          it.DeletedDate.Time(),
 		ScheduledPurgeDate: it.ScheduledPurgeDate.Time(),
 	}
 }
 
 func propertiesFromItem(it *gen.CertificateItem) CertificateProperties {
-	return propertiesFromWire(it.ID, it.Attributes, it.Tags, it.X509Thumbprint)
+	return propertiesFromWire(it.ID, &it.Attributes, it.Tags, it.X509Thumbprint)
 }
 
-func propertiesFromWire(id *string, a *gen.CertificateAttributes, tags *map[string]string, x5t *gen.Base64URL) CertificateProperties {
-	p := CertificateProperties{ID: deref(id), Tags: deref(tags)}
-	if x5t != nil {
-		p.X509Thumbprint = *x5t
+func propertiesFromWire(id string, a *gen.CertificateAttributes, tags map[string]string, x5t gen.Base64URL) CertificateProperties {
+	p := CertificateProperties{
+		ID:              id,
+		Enabled:         deref(a.Enabled),
+		NotBefore:       a.NotBefore.Time(),
+		Expires:         a.Expires.Time(),
+		Created:         a.Created.Time(),
+		Updated:         a.Updated.Time(),
+		RecoveryLevel:   RecoveryLevel(a.RecoveryLevel),
+		RecoverableDays: int(a.RecoverableDays),
+		Tags:            tags,
+		X509Thumbprint:  x5t,
 	}
-	p.VaultURL, _, p.Name, p.Version = splitID(p.ID)
-	if a != nil {
-		p.Enabled = deref(a.Enabled)
-		p.NotBefore = a.NotBefore.Time()
-		p.Expires = a.Expires.Time()
-		p.Created = a.Created.Time()
-		p.Updated = a.Updated.Time()
-		p.RecoveryLevel = RecoveryLevel(deref(a.RecoveryLevel))
-		p.RecoverableDays = int(deref(a.RecoverableDays))
-	}
+	p.VaultURL, _, p.Name, p.Version = splitID(id)
 	return p
 }
 
+// policyFromWire converts a policy from a response; a zero w, which is what
+// a response without a policy decodes to, gives nil.
 func policyFromWire(w *gen.CertificatePolicy) *CertificatePolicy {
-	if w == nil {
+	if reflect.ValueOf(w).Elem().IsZero() {
 		return nil
 	}
-	p := &CertificatePolicy{ID: deref(w.ID)}
-	if ip := w.IssuerParameters; ip != nil {
-		p.IssuerName = deref(ip.Name)
-		p.CertificateType = deref(ip.CertificateType)
-		p.CertificateTransparency = ip.CertificateTransparency
-	}
-	if x := w.X509CertificateProperties; x != nil {
-		p.Subject = deref(x.Subject)
-		p.EnhancedKeyUsages = deref(x.Ekus)
-		p.ValidityInMonths = int(deref(x.ValidityInMonths))
-		if x.KeyUsage != nil {
-			p.KeyUsages = make([]KeyUsage, len(*x.KeyUsage))
-			for i, u := range *x.KeyUsage {
-				p.KeyUsages[i] = KeyUsage(u)
-			}
-		}
-		if s := x.SubjectAlternativeNames; s != nil {
-			p.SubjectAlternativeNames = SubjectAlternativeNames{
-				DNSNames:           deref(s.DNSNames),
-				Emails:             deref(s.Emails),
-				UserPrincipalNames: deref(s.Upns),
-				URIs:               deref(s.Uris),
-				IPAddresses:        deref(s.IPAddresses),
-			}
-		}
-	}
-	if k := w.KeyProperties; k != nil {
-		p.KeyType = KeyType(deref(k.KeyType))
-		p.KeySize = int(deref(k.KeySize))
-		p.KeyCurve = KeyCurveName(deref(k.Curve))
-		p.Exportable = k.Exportable
-		p.ReuseKey = k.ReuseKey
-	}
-	if s := w.SecretProperties; s != nil {
-		p.ContentType = ContentType(deref(s.ContentType))
+	x, k := &w.X509CertificateProperties, &w.KeyProperties
+	sans := &x.SubjectAlternativeNames
+	p := &CertificatePolicy{
+		ID:                      w.ID,
+		IssuerName:              w.IssuerParameters.Name,
+		CertificateType:         w.IssuerParameters.CertificateType,
+		CertificateTransparency: w.IssuerParameters.CertificateTransparency,
+		Subject:                 x.Subject,
+		SubjectAlternativeNames: SubjectAlternativeNames{
+			DNSNames:           sans.DNSNames,
+			Emails:             sans.Emails,
+			UserPrincipalNames: sans.Upns,
+			URIs:               sans.Uris,
+			IPAddresses:        sans.IPAddresses,
+		},
+		EnhancedKeyUsages: x.Ekus,
+		KeyUsages:         convertStrings[KeyUsage](x.KeyUsage),
+		ValidityInMonths:  int(x.ValidityInMonths),
+		KeyType:           KeyType(k.KeyType),
+		KeySize:           int(k.KeySize),
+		KeyCurve:          KeyCurveName(k.Curve),
+		Exportable:        k.Exportable,
+		ReuseKey:          k.ReuseKey,
+		ContentType:       ContentType(w.SecretProperties.ContentType),
+		Enabled:           w.Attributes.Enabled,
+		Created:           w.Attributes.Created.Time(),
+		Updated:           w.Attributes.Updated.Time(),
 	}
 	if w.LifetimeActions != nil {
-		p.LifetimeActions = make([]LifetimeAction, 0, len(*w.LifetimeActions))
-		for _, la := range *w.LifetimeActions {
-			var a LifetimeAction
-			if la.Action != nil {
-				a.Action = CertificatePolicyAction(deref(la.Action.ActionType))
+		p.LifetimeActions = make([]LifetimeAction, len(w.LifetimeActions))
+		for i := range w.LifetimeActions {
+			la := &w.LifetimeActions[i]
+			p.LifetimeActions[i] = LifetimeAction{
+				Action:             CertificatePolicyAction(la.Action.ActionType),
+				LifetimePercentage: int(la.Trigger.LifetimePercentage),
+				DaysBeforeExpiry:   int(la.Trigger.DaysBeforeExpiry),
 			}
-			if la.Trigger != nil {
-				a.LifetimePercentage = int(deref(la.Trigger.LifetimePercentage))
-				a.DaysBeforeExpiry = int(deref(la.Trigger.DaysBeforeExpiry))
-			}
-			p.LifetimeActions = append(p.LifetimeActions, a)
 		}
-	}
-	if a := w.Attributes; a != nil {
-		p.Enabled = a.Enabled
-		p.Created = a.Created.Time()
-		p.Updated = a.Updated.Time()
 	}
 	return p
 }
 
-// policyToWire converts p for a request. Read-only fields (ID, Created,
-// Updated) are not sent.
-func policyToWire(p *CertificatePolicy) *gen.CertificatePolicy {
+// policyToWire converts p for a request; nil gives the zero value, which is
+// left out of the request. Read-only fields (ID, Created, Updated) are not
+// sent.
+func policyToWire(p *CertificatePolicy) gen.CertificatePolicy {
 	if p == nil {
-		return nil
+		return gen.CertificatePolicy{}
 	}
-	w := &gen.CertificatePolicy{}
-	if p.IssuerName != "" || p.CertificateType != "" || p.CertificateTransparency != nil {
-		w.IssuerParameters = &gen.IssuerParameters{
-			Name:                    ptrIf(p.IssuerName),
-			CertificateType:         ptrIf(p.CertificateType),
+	w := gen.CertificatePolicy{
+		IssuerParameters: gen.IssuerParameters{
+			Name:                    p.IssuerName,
+			CertificateType:         p.CertificateType,
 			CertificateTransparency: p.CertificateTransparency,
-		}
-	}
-	x := gen.X509CertificateProperties{
-		Subject:          ptrIf(p.Subject),
-		Ekus:             slicePtr(p.EnhancedKeyUsages),
-		ValidityInMonths: int32Ptr(p.ValidityInMonths),
-	}
-	if p.KeyUsages != nil {
-		ku := make([]gen.KeyUsageType, len(p.KeyUsages))
-		for i, u := range p.KeyUsages {
-			ku[i] = gen.KeyUsageType(u)
-		}
-		x.KeyUsage = &ku
-	}
-	if s := p.SubjectAlternativeNames; s.DNSNames != nil || s.Emails != nil || s.UserPrincipalNames != nil || s.URIs != nil || s.IPAddresses != nil {
-		x.SubjectAlternativeNames = &gen.SubjectAlternativeNames{
-			DNSNames:    slicePtr(s.DNSNames),
-			Emails:      slicePtr(s.Emails),
-			Upns:        slicePtr(s.UserPrincipalNames),
-			Uris:        slicePtr(s.URIs),
-			IPAddresses: slicePtr(s.IPAddresses),
-		}
-	}
-	if x != (gen.X509CertificateProperties{}) {
-		w.X509CertificateProperties = &x
-	}
-	if p.KeyType != "" || p.KeySize != 0 || p.KeyCurve != "" || p.Exportable != nil || p.ReuseKey != nil {
-		w.KeyProperties = &gen.KeyProperties{
-			KeyType:    enumPtr[gen.JSONWebKeyType](p.KeyType),
-			KeySize:    int32Ptr(p.KeySize),
-			Curve:      enumPtr[gen.JSONWebKeyCurveName](p.KeyCurve),
+		},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject:          p.Subject,
+			Ekus:             p.EnhancedKeyUsages,
+			KeyUsage:         convertStrings[gen.KeyUsageType](p.KeyUsages),
+			ValidityInMonths: int32(p.ValidityInMonths),
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{
+				DNSNames:    p.SubjectAlternativeNames.DNSNames,
+				Emails:      p.SubjectAlternativeNames.Emails,
+				Upns:        p.SubjectAlternativeNames.UserPrincipalNames,
+				Uris:        p.SubjectAlternativeNames.URIs,
+				IPAddresses: p.SubjectAlternativeNames.IPAddresses,
+			},
+		},
+		KeyProperties: gen.KeyProperties{
+			KeyType:    gen.JSONWebKeyType(p.KeyType),
+			KeySize:    int32(p.KeySize),
+			Curve:      gen.JSONWebKeyCurveName(p.KeyCurve),
 			Exportable: p.Exportable,
 			ReuseKey:   p.ReuseKey,
-		}
-	}
-	if p.ContentType != "" {
-		w.SecretProperties = &gen.SecretProperties{ContentType: ptrIf(string(p.ContentType))}
+		},
+		SecretProperties: gen.SecretProperties{ContentType: string(p.ContentType)},
+		Attributes:       gen.CertificateAttributes{Enabled: p.Enabled},
 	}
 	if p.LifetimeActions != nil {
-		las := make([]gen.LifetimeAction, len(p.LifetimeActions))
+		w.LifetimeActions = make([]gen.LifetimeAction, len(p.LifetimeActions))
 		for i, a := range p.LifetimeActions {
-			las[i] = gen.LifetimeAction{
-				Action: &gen.Action{ActionType: enumPtr[gen.CertificatePolicyAction](a.Action)},
-				Trigger: &gen.Trigger{
-					LifetimePercentage: int32Ptr(a.LifetimePercentage),
-					DaysBeforeExpiry:   int32Ptr(a.DaysBeforeExpiry),
+			w.LifetimeActions[i] = gen.LifetimeAction{
+				Action: gen.Action{ActionType: gen.CertificatePolicyAction(a.Action)},
+				Trigger: gen.Trigger{
+					LifetimePercentage: int32(a.LifetimePercentage),
+					DaysBeforeExpiry:   int32(a.DaysBeforeExpiry),
 				},
 			}
 		}
-		w.LifetimeActions = &las
-	}
-	if p.Enabled != nil {
-		w.Attributes = &gen.CertificateAttributes{Enabled: p.Enabled}
 	}
 	return w
 }
 
+// convertStrings converts a slice between string types, keeping nil and
+// empty apart.
+func convertStrings[T, F ~string](s []F) []T {
+	if s == nil {
+		return nil
+	}
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = T(v)
+	}
+	return out
+}
+
 func operationFromWire(w *gen.CertificateOperation) *CertificateOperation {
 	op := &CertificateOperation{
-		ID:                    deref(w.ID),
-		CSR:                   deref(w.Csr),
-		CancellationRequested: deref(w.CancellationRequested),
-		Status:                operationStatus(deref(w.Status)),
-		StatusDetails:         deref(w.StatusDetails),
-		Error:                 serviceErrorFromWire(w.Error),
-		Target:                deref(w.Target),
-		RequestID:             deref(w.RequestID),
-		PreserveCertOrder:     deref(w.PreserveCertOrder),
+		ID:                      w.ID,
+		IssuerName:              w.IssuerParameters.Name,
+		CertificateType:         w.IssuerParameters.CertificateType,
+		CertificateTransparency: w.IssuerParameters.CertificateTransparency,
+		CSR:                     w.Csr,
+		CancellationRequested:   deref(w.CancellationRequested),
+		Status:                  operationStatus(w.Status),
+		StatusDetails:           w.StatusDetails,
+		Target:                  w.Target,
+		RequestID:               w.RequestID,
+		PreserveCertOrder:       deref(w.PreserveCertOrder),
+	}
+	if w.Error != (gen.Error{}) {
+		op.Error = serviceErrorFromWire(&w.Error)
 	}
 	op.VaultURL, _, op.Name, _ = splitID(op.ID)
-	if ip := w.IssuerParameters; ip != nil {
-		op.IssuerName = deref(ip.Name)
-		op.CertificateType = deref(ip.CertificateType)
-		op.CertificateTransparency = ip.CertificateTransparency
-	}
 	return op
 }
 
@@ -236,39 +217,30 @@ func serviceErrorFromWire(w *gen.Error) *ServiceError {
 	if w == nil {
 		return nil
 	}
-	return &ServiceError{Code: deref(w.Code), Message: deref(w.Message), Inner: serviceErrorFromWire(w.InnerError)}
+	return &ServiceError{Code: w.Code, Message: w.Message, Inner: serviceErrorFromWire(w.InnerError)}
 }
 
 func issuerFromWire(w *gen.IssuerBundle) *Issuer {
-	is := &Issuer{Properties: IssuerProperties{ID: deref(w.ID), Provider: deref(w.Provider)}}
+	is := &Issuer{
+		Properties:     IssuerProperties{ID: w.ID, Provider: w.Provider},
+		AccountID:      w.Credentials.AccountID,
+		OrganizationID: w.OrganizationDetails.ID,
+		Enabled:        deref(w.Attributes.Enabled),
+		Created:        w.Attributes.Created.Time(),
+		Updated:        w.Attributes.Updated.Time(),
+	}
 	_, _, _, is.Properties.Name = splitID(is.Properties.ID)
-	if c := w.Credentials; c != nil {
-		is.AccountID = deref(c.AccountID)
-	}
-	if o := w.OrganizationDetails; o != nil {
-		is.OrganizationID = deref(o.ID)
-		if o.AdminDetails != nil {
-			is.Administrators = make([]AdministratorContact, len(*o.AdminDetails))
-			for i, a := range *o.AdminDetails {
-				is.Administrators[i] = AdministratorContact{
-					FirstName: deref(a.FirstName),
-					LastName:  deref(a.LastName),
-					Email:     deref(a.EmailAddress),
-					Phone:     deref(a.Phone),
-				}
-			}
+	if ad := w.OrganizationDetails.AdminDetails; ad != nil {
+		is.Administrators = make([]AdministratorContact, len(ad))
+		for i, a := range ad {
+			is.Administrators[i] = AdministratorContact{FirstName: a.FirstName, LastName: a.LastName, Email: a.EmailAddress, Phone: a.Phone}
 		}
-	}
-	if a := w.Attributes; a != nil {
-		is.Enabled = deref(a.Enabled)
-		is.Created = a.Created.Time()
-		is.Updated = a.Updated.Time()
 	}
 	return is
 }
 
 func issuerPropertiesFromItem(it *gen.CertificateIssuerItem) IssuerProperties {
-	p := IssuerProperties{ID: deref(it.ID), Provider: deref(it.Provider)}
+	p := IssuerProperties{ID: it.ID, Provider: it.Provider}
 	_, _, _, p.Name = splitID(p.ID)
 	return p
 }
@@ -281,51 +253,36 @@ type issuerFields struct {
 	enabled                             *bool
 }
 
-func (f issuerFields) toWire() (*gen.IssuerCredentials, *gen.OrganizationDetails, *gen.IssuerAttributes) {
-	var cred *gen.IssuerCredentials
-	if f.accountID != "" || f.password != "" {
-		cred = &gen.IssuerCredentials{AccountID: ptrIf(f.accountID), Password: ptrIf(f.password)}
-	}
-	var org *gen.OrganizationDetails
-	if f.organizationID != "" || f.admins != nil {
-		org = &gen.OrganizationDetails{ID: ptrIf(f.organizationID)}
-		if f.admins != nil {
-			ad := make([]gen.AdministratorDetails, len(f.admins))
-			for i, a := range f.admins {
-				ad[i] = gen.AdministratorDetails{
-					FirstName:    ptrIf(a.FirstName),
-					LastName:     ptrIf(a.LastName),
-					EmailAddress: ptrIf(a.Email),
-					Phone:        ptrIf(a.Phone),
-				}
-			}
-			org.AdminDetails = &ad
+// toWire converts f for a request; parts left unset are zero, which leaves
+// them out of the request.
+func (f issuerFields) toWire() (gen.IssuerCredentials, gen.OrganizationDetails, gen.IssuerAttributes) {
+	org := gen.OrganizationDetails{ID: f.organizationID}
+	if f.admins != nil {
+		org.AdminDetails = make([]gen.AdministratorDetails, len(f.admins))
+		for i, a := range f.admins {
+			org.AdminDetails[i] = gen.AdministratorDetails{FirstName: a.FirstName, LastName: a.LastName, EmailAddress: a.Email, Phone: a.Phone}
 		}
 	}
-	var attrs *gen.IssuerAttributes
-	if f.enabled != nil {
-		attrs = &gen.IssuerAttributes{Enabled: f.enabled}
-	}
-	return cred, org, attrs
+	return gen.IssuerCredentials{AccountID: f.accountID, Password: f.password}, org, gen.IssuerAttributes{Enabled: f.enabled}
 }
 
 func contactsFromWire(w *gen.Contacts) []Contact {
 	if w.ContactList == nil {
 		return nil
 	}
-	out := make([]Contact, len(*w.ContactList))
-	for i, c := range *w.ContactList {
-		out[i] = Contact{Name: deref(c.Name), Email: deref(c.EmailAddress), Phone: deref(c.Phone)}
+	out := make([]Contact, len(w.ContactList))
+	for i, c := range w.ContactList {
+		out[i] = Contact{Name: c.Name, Email: c.EmailAddress, Phone: c.Phone}
 	}
 	return out
 }
 
-func contactsToWire(cs []Contact) *gen.Contacts {
+func contactsToWire(cs []Contact) gen.Contacts {
 	list := make([]gen.Contact, len(cs))
 	for i, c := range cs {
-		list[i] = gen.Contact{Name: ptrIf(c.Name), EmailAddress: ptrIf(c.Email), Phone: ptrIf(c.Phone)}
+		list[i] = gen.Contact{Name: c.Name, EmailAddress: c.Email, Phone: c.Phone}
 	}
-	return &gen.Contacts{ContactList: &list}
+	return gen.Contacts{ContactList: list}
 }
 
 // splitID splits a service-provided identifier such as
@@ -372,28 +329,4 @@ func ptrIf[T comparable](v T) *T {
 		return nil
 	}
 	return &v
-}
-
-// enumPtr converts a non-empty string enum to the wire's enum type.
-func enumPtr[W ~string, T ~string](v T) *W {
-	if v == "" {
-		return nil
-	}
-	w := W(v)
-	return &w
-}
-
-func int32Ptr(n int) *int32 {
-	if n == 0 {
-		return nil
-	}
-	v := int32(n)
-	return &v
-}
-
-func slicePtr[T any](s []T) *[]T {
-	if s == nil {
-		return nil
-	}
-	return &s
 }

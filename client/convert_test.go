@@ -55,12 +55,19 @@ func fullPolicy() *CertificatePolicy {
 func TestPolicyRoundTrip(t *testing.T) {
 	t.Parallel()
 	for name, p := range map[string]*CertificatePolicy{
-		"default": DefaultPolicy(),
-		"full":    fullPolicy(),
-		"empty":   {},
-		"issuer":  {IssuerName: IssuerUnknown},
+		"default":  DefaultPolicy(),
+		"full":     fullPolicy(),
+		"issuer":   {IssuerName: IssuerUnknown},
+		"key size": {KeySize: 4096},
+		"empty lists": {
+			SubjectAlternativeNames: SubjectAlternativeNames{DNSNames: []string{}},
+			EnhancedKeyUsages:       []string{},
+			KeyUsages:               []KeyUsage{},
+			LifetimeActions:         []LifetimeAction{},
+		},
 	} {
-		got := policyFromWire(viaJSON(t, policyToWire(p)))
+		w := policyToWire(p)
+		got := policyFromWire(viaJSON(t, &w))
 		if diff := cmp.Diff(p, got); diff != "" {
 			t.Errorf("%s: round trip mismatch (-want +got):\n%s", name, diff)
 		}
@@ -74,11 +81,32 @@ func TestPolicyReadOnlyFieldsNotSent(t *testing.T) {
 	p.Created = time.Unix(1700000000, 0)
 	p.Updated = time.Unix(1700000001, 0)
 	w := policyToWire(p)
-	if w.ID != nil || w.Attributes != nil {
-		t.Errorf("read-only fields sent: id %v, attributes %+v", w.ID, w.Attributes)
+	if w.ID != "" || w.Attributes != (gen.CertificateAttributes{}) {
+		t.Errorf("read-only fields sent: id %q, attributes %+v", w.ID, w.Attributes)
 	}
-	if policyToWire(nil) != nil || policyFromWire(nil) != nil {
-		t.Error("nil policy did not convert to nil")
+}
+
+// TestNoPolicy checks that a request without a policy sends none, and that
+// a response without one (or with an empty one) gives a nil policy.
+func TestNoPolicy(t *testing.T) {
+	t.Parallel()
+	for _, p := range []*CertificatePolicy{nil, {}} {
+		b, err := json.Marshal(gen.CertificateCreateParameters{CertificatePolicy: policyToWire(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != `{}` {
+			t.Errorf("policy %+v encodes as %s, want {}", p, b)
+		}
+	}
+	for _, js := range []string{`{}`, `{"policy":{}}`, `{"policy":null}`} {
+		var b gen.CertificateBundle
+		if err := json.Unmarshal([]byte(js), &b); err != nil {
+			t.Fatal(err)
+		}
+		if got := certificateFromBundle(&b).Policy; got != nil {
+			t.Errorf("%s: policy = %+v, want nil", js, got)
+		}
 	}
 }
 
@@ -254,7 +282,7 @@ func TestIssuerRoundTrip(t *testing.T) {
 	}
 	cred, org, attrs := f.toWire()
 	w := viaJSON(t, &gen.IssuerBundle{
-		ID: ptr(testVault + "/certificates/issuers/digi"), Provider: ptr("DigiCert"),
+		ID: testVault + "/certificates/issuers/digi", Provider: "DigiCert",
 		Credentials: cred, OrganizationDetails: org, Attributes: attrs,
 	})
 	want := &Issuer{
@@ -267,15 +295,18 @@ func TestIssuerRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, issuerFromWire(w)); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
-	if cred, org, attrs := (issuerFields{}).toWire(); cred != nil || org != nil || attrs != nil {
-		t.Errorf("empty fields produced %v %v %v", cred, org, attrs)
+	body := gen.CertificateIssuerUpdateParameters{}
+	body.Credentials, body.OrganizationDetails, body.Attributes = issuerFields{}.toWire()
+	if b, err := json.Marshal(body); err != nil || string(b) != `{}` {
+		t.Errorf("empty fields encode as %s, %v; want {}", b, err)
 	}
 }
 
 func TestContactsRoundTrip(t *testing.T) {
 	t.Parallel()
 	cs := []Contact{{Name: "Ops", Email: "ops@example.com", Phone: "555"}, {Email: "sec@example.com"}}
-	if diff := cmp.Diff(cs, contactsFromWire(viaJSON(t, contactsToWire(cs)))); diff != "" {
+	w := contactsToWire(cs)
+	if diff := cmp.Diff(cs, contactsFromWire(viaJSON(t, &w))); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 	if got := contactsFromWire(&gen.Contacts{}); got != nil {
@@ -285,7 +316,7 @@ func TestContactsRoundTrip(t *testing.T) {
 
 func TestIssuerPropertiesFromItem(t *testing.T) {
 	t.Parallel()
-	got := issuerPropertiesFromItem(&gen.CertificateIssuerItem{ID: ptr(testVault + "/certificates/issuers/x"), Provider: ptr("p")})
+	got := issuerPropertiesFromItem(&gen.CertificateIssuerItem{ID: testVault + "/certificates/issuers/x", Provider: "p"})
 	want := IssuerProperties{ID: testVault + "/certificates/issuers/x", Name: "x", Provider: "p"}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)

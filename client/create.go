@@ -32,9 +32,9 @@ type CreateCertificateResult struct {
 
 // BeginCreateCertificate starts creating a new certificate, or a new
 // version of an existing one, under name and returns a poller for the
-// operation. With a nil policy the certificate's current policy is used,
-// which fails for a certificate that does not exist yet; [DefaultPolicy]
-// gives a self-signed certificate.
+// operation. With a nil or empty policy the certificate's current policy
+// is used, which fails for a certificate that does not exist yet;
+// [DefaultPolicy] gives a self-signed certificate.
 //
 // The poller's result holds the new version once the issuer has signed it.
 // With issuer [IssuerUnknown] it holds the operation and its CSR instead,
@@ -61,11 +61,9 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 		opts = &BeginCreateCertificateOptions{}
 	}
 	body := gen.CertificateCreateParameters{
-		CertificatePolicy: policyToWire(policy),
-		Tags:              mapPtr(opts.Tags),
-	}
-	if opts.Enabled != nil {
-		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
+		CertificateAttributes: gen.CertificateAttributes{Enabled: opts.Enabled},
+		CertificatePolicy:     policyToWire(policy),
+		Tags:                  opts.Tags,
 	}
 	if opts.PreserveCertOrder {
 		body.PreserveCertOrder = &opts.PreserveCertOrder
@@ -136,10 +134,11 @@ func (s *createState) step(ctx context.Context, p *Poller[*CreateCertificateResu
 	return h, nil
 }
 
-// settle ends p if the last state seen is final, apart from completion,
-// which needs one more request for the certificate. It reports whether p
-// ended.
+// settle records the status of the last state seen and ends p if that
+// state is final, apart from completion, which needs one more request for
+// the certificate. It reports whether p ended.
 func (s *createState) settle(p *Poller[*CreateCertificateResult]) bool {
+	p.setStatus(string(s.op.Status))
 	switch s.op.Status {
 	case OperationStatusFailed, OperationStatusCancelled:
 		p.finish(nil, &OperationError{Name: s.name, Operation: s.op})

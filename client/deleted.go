@@ -36,19 +36,11 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *Beg
 		return nil, err
 	}
 	deleted := deletedFromBundle(&b)
-	p := newPoller(c, func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
-		req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
-		h, err := c.do(ctx, req, err, http.StatusOK, nil)
-		switch {
-		case err == nil || isStatus(err, http.StatusForbidden):
-			p.finish(deleted, nil)
-		case !isStatus(err, http.StatusNotFound):
-			return nil, err
-		}
-		return h, nil
+	p := newFindPoller(c, h, deleted, statusDeleting, statusDeleted, func() (*http.Request, error) {
+		return gen.NewGetDeletedCertificateRequest(c.server, name)
 	})
-	p.delay = c.pollDelay(h)
 	if deleted.RecoveryID == "" {
+		p.setStatus(statusDeleted)
 		p.finish(deleted, nil)
 	}
 	return p, nil
@@ -110,7 +102,7 @@ func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOp
 			return gen.NewGetDeletedCertificatesRequest(c.server,
 				&gen.GetDeletedCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
 		},
-		func(w *gen.DeletedCertificateListResult) ([]DeletedCertificate, *string) {
+		func(w *gen.DeletedCertificateListResult) ([]DeletedCertificate, string) {
 			return convertItems(w.Value, deletedFromItem), w.NextLink
 		})
 }
@@ -160,17 +152,38 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)
-	p := newPoller(c, func(ctx context.Context, p *Poller[*Certificate]) (http.Header, error) {
-		req, err := gen.NewGetCertificateRequest(c.server, name, "")
+	return newFindPoller(c, h, recovered, statusRecovering, statusRecovered, func() (*http.Request, error) {
+		return gen.NewGetCertificateRequest(c.server, name, "")
+	}), nil
+}
+
+// The statuses of the delete and recover pollers.
+const (
+	statusDeleting   = "deleting"
+	statusDeleted    = "deleted"
+	statusRecovering = "recovering"
+	statusRecovered  = "recovered"
+)
+
+// newFindPoller returns a poller for an operation that has ended once the
+// service finds what the requests of get ask for: it answers 200, or 403
+// to a caller without the get permission, where 404 means not yet. The
+// poller then ends with result. Its status is pending until then and found
+// afterwards. h is the header of the response that started the operation.
+func newFindPoller[T any](c *Client, h http.Header, result T, pending, found string, get func() (*http.Request, error)) *Poller[T] {
+	p := newPoller(c, func(ctx context.Context, p *Poller[T]) (http.Header, error) {
+		req, err := get()
 		h, err := c.do(ctx, req, err, http.StatusOK, nil)
 		switch {
 		case err == nil || isStatus(err, http.StatusForbidden):
-			p.finish(recovered, nil)
+			p.setStatus(found)
+			p.finish(result, nil)
 		case !isStatus(err, http.StatusNotFound):
 			return nil, err
 		}
 		return h, nil
 	})
 	p.delay = c.pollDelay(h)
-	return p, nil
+	p.setStatus(pending)
+	return p
 }

@@ -80,10 +80,10 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 	if _, err := c.do(ctx, req, err, http.StatusOK, &s); err != nil {
 		return nil, err
 	}
-	if s.Value == nil {
+	if s.Value == "" {
 		return nil, fail("the secret has no value")
 	}
-	kp, err := decodeSecret(deref(s.ContentType), *s.Value)
+	kp, err := decodeSecret(s.ContentType, s.Value)
 	switch {
 	case errors.Is(err, errNoPrivateKey):
 		return nil, fmt.Errorf("%w: certificate %q version %s: the secret holds the certificate only; "+

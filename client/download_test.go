@@ -380,6 +380,7 @@ func TestDownloadBadSecrets(t *testing.T) {
 		{"leaf is not the CER", other.leaf.Raw, pemType, ptr(goodPEM), `leaf certificate "CN=leaf" is not the version's certificate`, nil},
 		{"unknown content type", p.leaf.Raw, "application/json", ptr(goodPEM), `content type "application/json"`, nil},
 		{"no value", p.leaf.Raw, pemType, nil, "the secret has no value", nil},
+		{"empty value", p.leaf.Raw, pfxType, ptr(""), "the secret has no value", nil},
 		{"PKCS #12 without key", p.leaf.Raw, pfxType, ptr(base64.StdEncoding.EncodeToString(certsOnly)), "holds the certificate only", ErrKeyNotExportable},
 		{"PEM without key", p.leaf.Raw, pemType, ptr(string(pemCerts(p.leaf))), "holds the certificate only", ErrKeyNotExportable},
 	}

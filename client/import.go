@@ -56,8 +56,9 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 		}
 	}
 	body := gen.CertificateImportParameters{
-		Password: ptrIf(opts.Password),
-		Tags:     mapPtr(opts.Tags),
+		CertificateAttributes: gen.CertificateAttributes{Enabled: opts.Enabled},
+		Password:              opts.Password,
+		Tags:                  opts.Tags,
 	}
 	if isPEM(data) {
 		if err := checkPEMKeys(data); err != nil {
@@ -78,9 +79,6 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 		body.Base64EncodedCertificate = base64.StdEncoding.EncodeToString(data)
 	}
 	body.CertificatePolicy = policyToWire(policy)
-	if opts.Enabled != nil {
-		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
-	}
 	if opts.PreserveCertOrder {
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
@@ -146,9 +144,10 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 	if opts == nil {
 		opts = &MergeCertificateOptions{}
 	}
-	body := gen.CertificateMergeParameters{X509Certificates: chain, Tags: mapPtr(opts.Tags)}
-	if opts.Enabled != nil {
-		body.CertificateAttributes = &gen.CertificateAttributes{Enabled: opts.Enabled}
+	body := gen.CertificateMergeParameters{
+		CertificateAttributes: gen.CertificateAttributes{Enabled: opts.Enabled},
+		Tags:                  opts.Tags,
+		X509Certificates:      chain,
 	}
 	req, err := gen.NewMergeCertificateRequest(c.server, name, body)
 	var b gen.CertificateBundle

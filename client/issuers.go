@@ -85,7 +85,7 @@ func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssu
 	if opts == nil {
 		opts = &UpdateIssuerOptions{}
 	}
-	body := gen.CertificateIssuerUpdateParameters{Provider: ptrIf(opts.Provider)}
+	body := gen.CertificateIssuerUpdateParameters{Provider: opts.Provider}
 	body.Credentials, body.OrganizationDetails, body.Attributes = issuerFields{
 		accountID: opts.AccountID, password: opts.Password, organizationID: opts.OrganizationID,
 		admins: opts.Administrators, enabled: opts.Enabled,
@@ -147,7 +147,7 @@ func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[IssuerProp
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateIssuersRequest(c.server, &gen.GetCertificateIssuersParams{Maxresults: maxResults})
 		},
-		func(w *gen.CertificateIssuerListResult) ([]IssuerProperties, *string) {
+		func(w *gen.CertificateIssuerListResult) ([]IssuerProperties, string) {
 			return convertItems(w.Value, issuerPropertiesFromItem), w.NextLink
 		})
 }

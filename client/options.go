@@ -35,10 +35,14 @@ func defaultSettings() settings {
 	}
 }
 
-// WithHTTPClient sends requests through hc's Transport (a clone of
-// http.DefaultTransport when nil), below the client's own retry, authentication and logging
-// layers, and bounds each call, retries included, by hc.Timeout when it is
-// set. The client never follows redirects and does not use hc's cookie jar.
+// WithHTTPClient sends requests through hc.Transport, below the client's
+// own retry, authentication and logging layers; when hc.Transport is nil,
+// through a private clone of http.DefaultTransport, as without this option
+// (see [WithTransport]). Each call, retries included, is bounded by
+// hc.Timeout when that is set. No other field of hc is used: the client
+// never follows redirects and does not use hc's cookie jar. A nil hc is
+// refused with an error. Of WithHTTPClient and WithTransport, the last one
+// given sets the transport.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -51,7 +55,12 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithTransport sends requests through rt, below the client's own retry,
-// authentication and logging layers. The default is http.DefaultTransport.
+// authentication and logging layers. A nil rt is refused with an error.
+//
+// The default is a private clone of http.DefaultTransport that New makes
+// for each client, which shares neither connections nor settings with the
+// rest of the program; when the program has replaced http.DefaultTransport
+// with something other than an *http.Transport, that is used as it is.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(s *settings) error {
 		if rt == nil {

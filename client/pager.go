@@ -49,7 +49,7 @@ var errNoMorePages = errors.New("kvcerts: the listing has no more pages")
 // first builds the request for the first page with gen's request builder,
 // given the page size (nil for the service's default); a continuation
 // token replaces it. page extracts a wire page's items and next link.
-func newPager[W, T any](c *Client, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, *string)) *Pager[T] {
+func newPager[W, T any](c *Client, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, string)) *Pager[T] {
 	p := &Pager[T]{c: c}
 	p.fetch = func(ctx context.Context, req *http.Request) ([]T, string, error) {
 		var w W
@@ -57,7 +57,7 @@ func newPager[W, T any](c *Client, maxResults int, token string, first func(maxR
 			return nil, "", err
 		}
 		items, next := page(&w)
-		return items, deref(next), nil
+		return items, next, nil
 	}
 	switch {
 	case maxResults < 0 || maxResults > 25:
@@ -65,7 +65,7 @@ func newPager[W, T any](c *Client, maxResults int, token string, first func(maxR
 	case token != "":
 		p.next = token
 	default:
-		p.first = func() (*http.Request, error) { return first(int32Ptr(maxResults)) }
+		p.first = func() (*http.Request, error) { return first(ptrIf(int32(maxResults))) }
 	}
 	return p
 }

@@ -103,7 +103,7 @@ func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, polic
 	if err := policy.validate(); err != nil {
 		return nil, err
 	}
-	req, err := gen.NewUpdateCertificatePolicyRequest(c.server, name, *policyToWire(policy))
+	req, err := gen.NewUpdateCertificatePolicyRequest(c.server, name, policyToWire(policy))
 	var w gen.CertificatePolicy
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err

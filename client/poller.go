@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -16,18 +17,22 @@ var errNotDone = errors.New("kvcerts: the operation is still in progress")
 
 // Poller tracks a long-running operation: creating, deleting or recovering
 // a certificate. Call Wait to poll until the operation ends, or drive it
-// yourself with Poll, Done and Result. A Poller is not safe for concurrent
-// use.
+// yourself with Poll, Done and Result; Status says where it stands. A
+// Poller is not safe for concurrent use, except for Status.
 type Poller[T any] struct {
 	c *Client
-	// step sends one status request. It calls finish when the operation
-	// has ended and returns the response header, or an error when the
-	// request failed (the operation's state is then unknown, not ended).
+	// step sends one status request. It records the status the response
+	// shows, calls finish when the operation has ended, and returns the
+	// response header, or an error when the request failed (the operation's
+	// state is then unknown, not ended).
 	step   func(ctx context.Context, p *Poller[T]) (http.Header, error)
 	delay  time.Duration // before the next status request
 	done   bool
 	result T
 	err    error
+
+	mu     sync.Mutex // guards status, which Status reads while Wait runs
+	status string
 }
 
 func newPoller[T any](c *Client, step func(context.Context, *Poller[T]) (http.Header, error)) *Poller[T] {
@@ -60,6 +65,34 @@ func (p *Poller[T]) Poll(ctx context.Context) error {
 
 // Done reports whether the operation has ended.
 func (p *Poller[T]) Done() bool { return p.done }
+
+// Status describes the state of the operation as of the last response the
+// poller saw: first the response that started the operation, then each
+// status request's. It sends no request, and a failed status request
+// leaves it as it was.
+//
+// For a create it is the certificate operation's status
+// ([CertificateOperation].Status): "inProgress", "completed", "failed",
+// "cancelled", or another value the service may add. A poller from
+// ResumeCreateCertificate has the empty status until its first status
+// request. For a delete it is "deleting", then "deleted" once the deleted
+// certificate can be read (at once in a vault without soft delete); for a
+// recovery it is "recovering", then "recovered" once the certificate can be
+// read again.
+//
+// Status is meant for people, such as in a progress display, and may be
+// called while another goroutine runs Wait or Poll.
+func (p *Poller[T]) Status() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+func (p *Poller[T]) setStatus(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = s
+}
 
 // Result returns the operation's outcome once Done reports true, and an
 // error before.

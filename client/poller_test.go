@@ -401,3 +401,231 @@ func TestPollerZeroRetryAfterDoesNotSpin(t *testing.T) {
 		}
 	})
 }
+
+// statusPoller is what TestPollerStatus needs of a Poller, whatever its
+// result type.
+type statusPoller interface {
+	Poll(context.Context) error
+	Done() bool
+	Status() string
+}
+
+func TestPollerStatus(t *testing.T) {
+	t.Parallel()
+	notFound := `{"error":{"code":"CertificateNotFound","message":"not yet"}}`
+	create := func(ctx context.Context, c *Client) (statusPoller, error) {
+		return c.BeginCreateCertificate(ctx, "web", DefaultPolicy(), nil)
+	}
+	type answer struct {
+		status int
+		body   string
+	}
+	tests := []struct {
+		name  string
+		start string // pattern of the request that starts the operation; none for a resumed one
+		begin func(context.Context, *Client) (statusPoller, error)
+		first answer // the answer to start
+		poll  string // pattern of the status request
+		polls []answer
+		// want is the status after begin, then after each poll; the
+		// poller is done after the last.
+		want []string
+	}{
+		{
+			name:  "create completes",
+			start: "POST /certificates/web/create", begin: create, first: answer{202, opInProgress},
+			poll:  "GET /certificates/web/pending",
+			polls: []answer{{200, opInProgress}, {200, opWith("Completed", "")}},
+			want:  []string{"inProgress", "inProgress", "completed"},
+		},
+		{
+			name:  "create fails",
+			start: "POST /certificates/web/create", begin: create, first: answer{202, opInProgress},
+			poll:  "GET /certificates/web/pending",
+			polls: []answer{{200, opWith("failed", `,"error":{"code":"CertificateAuthorityError","message":"no"}`)}},
+			want:  []string{"inProgress", "failed"},
+		},
+		{
+			name:  "create is cancelled",
+			start: "POST /certificates/web/create", begin: create, first: answer{202, opInProgress},
+			poll:  "GET /certificates/web/pending",
+			polls: []answer{{200, opWith("CANCELLED", "")}},
+			want:  []string{"inProgress", "cancelled"},
+		},
+		{
+			name:  "create reports a status of its own",
+			start: "POST /certificates/web/create", begin: create, first: answer{202, opWith("queued", "")},
+			poll:  "GET /certificates/web/pending",
+			polls: []answer{{200, opWith("completed", "")}},
+			want:  []string{"queued", "completed"},
+		},
+		{
+			name:  "create fails at once",
+			start: "POST /certificates/web/create", begin: create, first: answer{202, opWith("failed", "")},
+			want: []string{"failed"},
+		},
+		{
+			name:  "create waits for a merge",
+			start: "POST /certificates/web/create", first: answer{202, `{"issuer":{"name":"Unknown"},"status":"inProgress"}`},
+			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
+				return c.BeginCreateCertificate(ctx, "web", &CertificatePolicy{IssuerName: IssuerUnknown}, nil)
+			},
+			want: []string{"inProgress"},
+		},
+		{
+			name: "resumed create",
+			begin: func(_ context.Context, c *Client) (statusPoller, error) {
+				return c.ResumeCreateCertificate("web", nil)
+			},
+			poll:  "GET /certificates/web/pending",
+			polls: []answer{{200, opInProgress}, {200, opWith("completed", "")}},
+			want:  []string{"", "inProgress", "completed"},
+		},
+		{
+			name:  "delete",
+			start: "DELETE /certificates/web", first: answer{200, deletedJSON},
+			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
+				return c.BeginDeleteCertificate(ctx, "web", nil)
+			},
+			poll:  "GET /deletedcertificates/web",
+			polls: []answer{{404, notFound}, {404, notFound}, {200, deletedJSON}},
+			want:  []string{"deleting", "deleting", "deleting", "deleted"},
+		},
+		{
+			name:  "delete without the get permission",
+			start: "DELETE /certificates/web", first: answer{200, deletedJSON},
+			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
+				return c.BeginDeleteCertificate(ctx, "web", nil)
+			},
+			poll:  "GET /deletedcertificates/web",
+			polls: []answer{{403, `{"error":{"code":"Forbidden","message":"no get permission"}}`}},
+			want:  []string{"deleting", "deleted"},
+		},
+		{
+			name:  "delete without soft delete",
+			start: "DELETE /certificates/web", first: answer{200, `{"id":"https://myvault.vault.azure.net/certificates/web/` + testVersion + `"}`},
+			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
+				return c.BeginDeleteCertificate(ctx, "web", nil)
+			},
+			want: []string{"deleted"},
+		},
+		{
+			name:  "recover",
+			start: "POST /deletedcertificates/web/recover", first: answer{200, bundleJSON},
+			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
+				return c.BeginRecoverDeletedCertificate(ctx, "web", nil)
+			},
+			poll:  "GET /certificates/web/",
+			polls: []answer{{404, notFound}, {200, bundleJSON}},
+			want:  []string{"recovering", "recovering", "recovered"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			if tt.start != "" {
+				handle(t, mux, tt.start, "", tt.first.status, tt.first.body)
+			}
+			polls := 0
+			if tt.poll != "" {
+				mux.HandleFunc(tt.poll, func(w http.ResponseWriter, r *http.Request) {
+					if polls >= len(tt.polls) {
+						t.Errorf("poll %d, want %d", polls+1, len(tt.polls))
+						reply(w, 500, `{"error":{"code":"InternalError","message":"too many polls"}}`)
+						return
+					}
+					a := tt.polls[polls]
+					polls++
+					reply(w, a.status, a.body)
+				})
+			}
+			if tt.poll != "GET /certificates/web/" {
+				handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON) // a completed create's certificate
+			}
+			p, err := tt.begin(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{p.Status()}
+			for !p.Done() && len(got) <= len(tt.polls) {
+				if err := p.Poll(t.Context()); err != nil {
+					t.Fatalf("poll %d: %v", len(got), err)
+				}
+				got = append(got, p.Status())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if !p.Done() {
+				t.Error("not done after the last poll")
+			}
+		})
+	}
+}
+
+// A failed status request leaves the status as it was.
+func TestPollerStatusAfterFailedPoll(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	handle(t, mux, "DELETE /certificates/web", "", 200, deletedJSON)
+	handle(t, mux, "GET /deletedcertificates/web", "", 401, `{"error":{"code":"Unauthorized","message":"no"}}`)
+	p, err := c.BeginDeleteCertificate(t.Context(), "web", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Poll(t.Context()); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("Poll = %v, want ErrUnauthorized", err)
+	}
+	if got := p.Status(); got != "deleting" {
+		t.Errorf("status %q after a failed poll, want deleting", got)
+	}
+}
+
+// Status may be read while another goroutine waits, as a progress display
+// does; the race detector checks that this is safe.
+func TestPollerStatusWhileWaiting(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t, WithPollFrequency(time.Second))
+		handle(t, mux, "POST /certificates/web/create", "", 202, opInProgress)
+		polls := 0
+		mux.HandleFunc("GET /certificates/web/pending", func(w http.ResponseWriter, r *http.Request) {
+			if polls++; polls < 3 {
+				reply(w, 200, opInProgress)
+				return
+			}
+			reply(w, 200, opWith("completed", ""))
+		})
+		handle(t, mux, "GET /certificates/web/", "", 200, bundleJSON)
+		p, err := c.BeginCreateCertificate(t.Context(), "web", DefaultPolicy(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error)
+		go func() {
+			_, err := p.Wait(t.Context())
+			done <- err
+		}()
+		seen := []string{p.Status()}
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := p.Status(); s != seen[len(seen)-1] {
+					seen = append(seen, s)
+				}
+				if diff := cmp.Diff([]string{"inProgress", "completed"}, seen); diff != "" {
+					t.Errorf("statuses seen (-want +got):\n%s", diff)
+				}
+				return
+			case <-time.After(100 * time.Millisecond):
+				if s := p.Status(); s != seen[len(seen)-1] {
+					seen = append(seen, s)
+				}
+			}
+		}
+	})
+}

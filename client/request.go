@@ -90,11 +90,11 @@ func newResponseError(req *http.Request, resp *http.Response, body []byte) *Resp
 		URL:        sanitizeURL(req.URL),
 	}
 	var kv gen.KeyVaultError
-	if err := json.Unmarshal(body, &kv); err == nil && kv.Error != nil {
-		e.Code = deref(kv.Error.Code)
-		e.Message = deref(kv.Error.Message)
+	if err := json.Unmarshal(body, &kv); err == nil && kv.Error != (gen.Error{}) {
+		e.Code = kv.Error.Code
+		e.Message = kv.Error.Message
 		if kv.Error.InnerError != nil {
-			e.InnerCode = deref(kv.Error.InnerError.Code)
+			e.InnerCode = kv.Error.InnerError.Code
 		}
 	} else if len(bytes.TrimSpace(body)) > 0 {
 		e.Message = "the response body is not a Key Vault error document"

@@ -225,7 +225,7 @@ func TestRequestPaths(t *testing.T) {
 func TestEmptyTagsAreSent(t *testing.T) {
 	t.Parallel()
 	clear := map[string]string{}
-	got, err := json.Marshal(CertificateUpdateParameters{Tags: &clear})
+	got, err := json.Marshal(CertificateUpdateParameters{Tags: clear})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +237,26 @@ func TestEmptyTagsAreSent(t *testing.T) {
 		t.Errorf("unset tags encode as %s, want {}", got)
 	}
 	empty := []string{}
-	got, _ = json.Marshal(SubjectAlternativeNames{DNSNames: &empty})
+	got, _ = json.Marshal(SubjectAlternativeNames{DNSNames: empty})
 	if string(got) != `{"dns_names":[]}` {
 		t.Errorf("empty list encodes as %s", got)
+	}
+}
+
+func TestZeroFieldsAreLeftOut(t *testing.T) {
+	t.Parallel()
+	off := false
+	got, err := json.Marshal(CertificateUpdateParameters{
+		CertificateAttributes: CertificateAttributes{Enabled: &off},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != `{"attributes":{"enabled":false}}` {
+		t.Errorf("disabling encodes as %s, want only attributes.enabled false", got)
+	}
+	got, _ = json.Marshal(CertificatePolicy{KeyProperties: KeyProperties{KeySize: 2048}})
+	if string(got) != `{"key_props":{"key_size":2048}}` {
+		t.Errorf("a policy with only a key size encodes as %s", got)
 	}
 }

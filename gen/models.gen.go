@@ -167,135 +167,135 @@ func (e GetSecretParamsOutContentType) Valid() bool {
 
 // Action defines model for Action.
 type Action struct {
-	ActionType *CertificatePolicyAction `json:"action_type,omitempty"`
+	ActionType CertificatePolicyAction `json:"action_type,omitzero"`
 }
 
 // AdministratorDetails defines model for AdministratorDetails.
 type AdministratorDetails struct {
-	EmailAddress *string `json:"email,omitempty"`
-	FirstName    *string `json:"first_name,omitempty"`
-	LastName     *string `json:"last_name,omitempty"`
-	Phone        *string `json:"phone,omitempty"`
+	EmailAddress string `json:"email,omitzero"`
+	FirstName    string `json:"first_name,omitzero"`
+	LastName     string `json:"last_name,omitzero"`
+	Phone        string `json:"phone,omitzero"`
 }
 
 // Attributes defines model for Attributes.
 type Attributes struct {
-	Created   *UnixTime `json:"created,omitempty"`
-	Enabled   *bool     `json:"enabled,omitempty"`
-	Expires   *UnixTime `json:"exp,omitempty"`
-	NotBefore *UnixTime `json:"nbf,omitempty"`
-	Updated   *UnixTime `json:"updated,omitempty"`
+	Created   UnixTime `json:"created,omitzero"`
+	Enabled   *bool    `json:"enabled,omitempty"`
+	Expires   UnixTime `json:"exp,omitzero"`
+	NotBefore UnixTime `json:"nbf,omitzero"`
+	Updated   UnixTime `json:"updated,omitzero"`
 }
 
 // BackupCertificateResult defines model for BackupCertificateResult.
 type BackupCertificateResult struct {
-	Value *Base64URL `json:"value,omitempty"`
+	Value Base64URL `json:"value,omitzero"`
 }
 
 // CertificateAttributes defines model for CertificateAttributes.
 type CertificateAttributes struct {
-	Created         *UnixTime              `json:"created,omitempty"`
-	Enabled         *bool                  `json:"enabled,omitempty"`
-	Expires         *UnixTime              `json:"exp,omitempty"`
-	NotBefore       *UnixTime              `json:"nbf,omitempty"`
-	RecoverableDays *int32                 `json:"recoverableDays,omitempty"`
-	RecoveryLevel   *DeletionRecoveryLevel `json:"recoveryLevel,omitempty"`
-	Updated         *UnixTime              `json:"updated,omitempty"`
+	Created         UnixTime              `json:"created,omitzero"`
+	Enabled         *bool                 `json:"enabled,omitempty"`
+	Expires         UnixTime              `json:"exp,omitzero"`
+	NotBefore       UnixTime              `json:"nbf,omitzero"`
+	RecoverableDays int32                 `json:"recoverableDays,omitzero"`
+	RecoveryLevel   DeletionRecoveryLevel `json:"recoveryLevel,omitzero"`
+	Updated         UnixTime              `json:"updated,omitzero"`
 }
 
 // CertificateBundle defines model for CertificateBundle.
 type CertificateBundle struct {
-	Attributes        *CertificateAttributes `json:"attributes,omitempty"`
-	Cer               *[]byte                `json:"cer,omitempty"`
-	ContentType       *string                `json:"contentType,omitempty"`
-	ID                *string                `json:"id,omitempty"`
-	Kid               *string                `json:"kid,omitempty"`
-	Policy            *CertificatePolicy     `json:"policy,omitempty"`
-	PreserveCertOrder *bool                  `json:"preserveCertOrder,omitempty"`
-	Sid               *string                `json:"sid,omitempty"`
-	Tags              *map[string]string     `json:"tags,omitempty"`
-	X509Thumbprint    *Base64URL             `json:"x5t,omitempty"`
+	Attributes        CertificateAttributes `json:"attributes,omitzero"`
+	Cer               []byte                `json:"cer,omitzero"`
+	ContentType       string                `json:"contentType,omitzero"`
+	ID                string                `json:"id,omitzero"`
+	Kid               string                `json:"kid,omitzero"`
+	Policy            CertificatePolicy     `json:"policy,omitzero"`
+	PreserveCertOrder *bool                 `json:"preserveCertOrder,omitempty"`
+	Sid               string                `json:"sid,omitzero"`
+	Tags              map[string]string     `json:"tags,omitzero"`
+	X509Thumbprint    Base64URL             `json:"x5t,omitzero"`
 }
 
 // CertificateCreateParameters defines model for CertificateCreateParameters.
 type CertificateCreateParameters struct {
-	CertificateAttributes *CertificateAttributes `json:"attributes,omitempty"`
-	CertificatePolicy     *CertificatePolicy     `json:"policy,omitempty"`
-	PreserveCertOrder     *bool                  `json:"preserveCertOrder,omitempty"`
-	Tags                  *map[string]string     `json:"tags,omitempty"`
+	CertificateAttributes CertificateAttributes `json:"attributes,omitzero"`
+	CertificatePolicy     CertificatePolicy     `json:"policy,omitzero"`
+	PreserveCertOrder     *bool                 `json:"preserveCertOrder,omitempty"`
+	Tags                  map[string]string     `json:"tags,omitzero"`
 }
 
 // CertificateImportParameters defines model for CertificateImportParameters.
 type CertificateImportParameters struct {
-	CertificateAttributes    *CertificateAttributes `json:"attributes,omitempty"`
-	CertificatePolicy        *CertificatePolicy     `json:"policy,omitempty"`
-	PreserveCertOrder        *bool                  `json:"preserveCertOrder,omitempty"`
-	Password                 *string                `json:"pwd,omitempty"`
-	Tags                     *map[string]string     `json:"tags,omitempty"`
-	Base64EncodedCertificate string                 `json:"value"`
+	CertificateAttributes    CertificateAttributes `json:"attributes,omitzero"`
+	CertificatePolicy        CertificatePolicy     `json:"policy,omitzero"`
+	PreserveCertOrder        *bool                 `json:"preserveCertOrder,omitempty"`
+	Password                 string                `json:"pwd,omitzero"`
+	Tags                     map[string]string     `json:"tags,omitzero"`
+	Base64EncodedCertificate string                `json:"value"`
 }
 
 // CertificateIssuerItem defines model for CertificateIssuerItem.
 type CertificateIssuerItem struct {
-	ID       *string `json:"id,omitempty"`
-	Provider *string `json:"provider,omitempty"`
+	ID       string `json:"id,omitzero"`
+	Provider string `json:"provider,omitzero"`
 }
 
 // CertificateIssuerListResult defines model for CertificateIssuerListResult.
 type CertificateIssuerListResult struct {
-	NextLink *string                  `json:"nextLink,omitempty"`
-	Value    *[]CertificateIssuerItem `json:"value,omitempty"`
+	NextLink string                  `json:"nextLink,omitzero"`
+	Value    []CertificateIssuerItem `json:"value,omitzero"`
 }
 
 // CertificateIssuerSetParameters defines model for CertificateIssuerSetParameters.
 type CertificateIssuerSetParameters struct {
-	Attributes          *IssuerAttributes    `json:"attributes,omitempty"`
-	Credentials         *IssuerCredentials   `json:"credentials,omitempty"`
-	OrganizationDetails *OrganizationDetails `json:"org_details,omitempty"`
-	Provider            string               `json:"provider"`
+	Attributes          IssuerAttributes    `json:"attributes,omitzero"`
+	Credentials         IssuerCredentials   `json:"credentials,omitzero"`
+	OrganizationDetails OrganizationDetails `json:"org_details,omitzero"`
+	Provider            string              `json:"provider"`
 }
 
 // CertificateIssuerUpdateParameters defines model for CertificateIssuerUpdateParameters.
 type CertificateIssuerUpdateParameters struct {
-	Attributes          *IssuerAttributes    `json:"attributes,omitempty"`
-	Credentials         *IssuerCredentials   `json:"credentials,omitempty"`
-	OrganizationDetails *OrganizationDetails `json:"org_details,omitempty"`
-	Provider            *string              `json:"provider,omitempty"`
+	Attributes          IssuerAttributes    `json:"attributes,omitzero"`
+	Credentials         IssuerCredentials   `json:"credentials,omitzero"`
+	OrganizationDetails OrganizationDetails `json:"org_details,omitzero"`
+	Provider            string              `json:"provider,omitzero"`
 }
 
 // CertificateItem defines model for CertificateItem.
 type CertificateItem struct {
-	Attributes     *CertificateAttributes `json:"attributes,omitempty"`
-	ID             *string                `json:"id,omitempty"`
-	Tags           *map[string]string     `json:"tags,omitempty"`
-	X509Thumbprint *Base64URL             `json:"x5t,omitempty"`
+	Attributes     CertificateAttributes `json:"attributes,omitzero"`
+	ID             string                `json:"id,omitzero"`
+	Tags           map[string]string     `json:"tags,omitzero"`
+	X509Thumbprint Base64URL             `json:"x5t,omitzero"`
 }
 
 // CertificateListResult defines model for CertificateListResult.
 type CertificateListResult struct {
-	NextLink *string            `json:"nextLink,omitempty"`
-	Value    *[]CertificateItem `json:"value,omitempty"`
+	NextLink string            `json:"nextLink,omitzero"`
+	Value    []CertificateItem `json:"value,omitzero"`
 }
 
 // CertificateMergeParameters defines model for CertificateMergeParameters.
 type CertificateMergeParameters struct {
-	CertificateAttributes *CertificateAttributes `json:"attributes,omitempty"`
-	Tags                  *map[string]string     `json:"tags,omitempty"`
-	X509Certificates      [][]byte               `json:"x5c"`
+	CertificateAttributes CertificateAttributes `json:"attributes,omitzero"`
+	Tags                  map[string]string     `json:"tags,omitzero"`
+	X509Certificates      [][]byte              `json:"x5c"`
 }
 
 // CertificateOperation defines model for CertificateOperation.
 type CertificateOperation struct {
-	CancellationRequested *bool             `json:"cancellation_requested,omitempty"`
-	Csr                   *[]byte           `json:"csr,omitempty"`
-	Error                 *Error            `json:"error,omitempty"`
-	ID                    *string           `json:"id,omitempty"`
-	IssuerParameters      *IssuerParameters `json:"issuer,omitempty"`
-	PreserveCertOrder     *bool             `json:"preserveCertOrder,omitempty"`
-	RequestID             *string           `json:"request_id,omitempty"`
-	Status                *string           `json:"status,omitempty"`
-	StatusDetails         *string           `json:"status_details,omitempty"`
-	Target                *string           `json:"target,omitempty"`
+	CancellationRequested *bool            `json:"cancellation_requested,omitempty"`
+	Csr                   []byte           `json:"csr,omitzero"`
+	Error                 Error            `json:"error,omitzero"`
+	ID                    string           `json:"id,omitzero"`
+	IssuerParameters      IssuerParameters `json:"issuer,omitzero"`
+	PreserveCertOrder     *bool            `json:"preserveCertOrder,omitempty"`
+	RequestID             string           `json:"request_id,omitzero"`
+	Status                string           `json:"status,omitzero"`
+	StatusDetails         string           `json:"status_details,omitzero"`
+	Target                string           `json:"target,omitzero"`
 }
 
 // CertificateOperationUpdateParameter defines model for CertificateOperationUpdateParameter.
@@ -305,13 +305,13 @@ type CertificateOperationUpdateParameter struct {
 
 // CertificatePolicy defines model for CertificatePolicy.
 type CertificatePolicy struct {
-	Attributes                *CertificateAttributes     `json:"attributes,omitempty"`
-	ID                        *string                    `json:"id,omitempty"`
-	IssuerParameters          *IssuerParameters          `json:"issuer,omitempty"`
-	KeyProperties             *KeyProperties             `json:"key_props,omitempty"`
-	LifetimeActions           *[]LifetimeAction          `json:"lifetime_actions,omitempty"`
-	SecretProperties          *SecretProperties          `json:"secret_props,omitempty"`
-	X509CertificateProperties *X509CertificateProperties `json:"x509_props,omitempty"`
+	Attributes                CertificateAttributes     `json:"attributes,omitzero"`
+	ID                        string                    `json:"id,omitzero"`
+	IssuerParameters          IssuerParameters          `json:"issuer,omitzero"`
+	KeyProperties             KeyProperties             `json:"key_props,omitzero"`
+	LifetimeActions           []LifetimeAction          `json:"lifetime_actions,omitzero"`
+	SecretProperties          SecretProperties          `json:"secret_props,omitzero"`
+	X509CertificateProperties X509CertificateProperties `json:"x509_props,omitzero"`
 }
 
 // CertificatePolicyAction defines model for CertificatePolicyAction.
@@ -324,56 +324,56 @@ type CertificateRestoreParameters struct {
 
 // CertificateUpdateParameters defines model for CertificateUpdateParameters.
 type CertificateUpdateParameters struct {
-	CertificateAttributes *CertificateAttributes `json:"attributes,omitempty"`
-	CertificatePolicy     *CertificatePolicy     `json:"policy,omitempty"`
-	Tags                  *map[string]string     `json:"tags,omitempty"`
+	CertificateAttributes CertificateAttributes `json:"attributes,omitzero"`
+	CertificatePolicy     CertificatePolicy     `json:"policy,omitzero"`
+	Tags                  map[string]string     `json:"tags,omitzero"`
 }
 
 // Contact defines model for Contact.
 type Contact struct {
-	EmailAddress *string `json:"email,omitempty"`
-	Name         *string `json:"name,omitempty"`
-	Phone        *string `json:"phone,omitempty"`
+	EmailAddress string `json:"email,omitzero"`
+	Name         string `json:"name,omitzero"`
+	Phone        string `json:"phone,omitzero"`
 }
 
 // Contacts defines model for Contacts.
 type Contacts struct {
-	ContactList *[]Contact `json:"contacts,omitempty"`
-	ID          *string    `json:"id,omitempty"`
+	ContactList []Contact `json:"contacts,omitzero"`
+	ID          string    `json:"id,omitzero"`
 }
 
 // DeletedCertificateBundle defines model for DeletedCertificateBundle.
 type DeletedCertificateBundle struct {
-	Attributes         *CertificateAttributes `json:"attributes,omitempty"`
-	Cer                *[]byte                `json:"cer,omitempty"`
-	ContentType        *string                `json:"contentType,omitempty"`
-	DeletedDate        *UnixTime              `json:"deletedDate,omitempty"`
-	ID                 *string                `json:"id,omitempty"`
-	Kid                *string                `json:"kid,omitempty"`
-	Policy             *CertificatePolicy     `json:"policy,omitempty"`
-	PreserveCertOrder  *bool                  `json:"preserveCertOrder,omitempty"`
-	RecoveryID         *string                `json:"recoveryId,omitempty"`
-	ScheduledPurgeDate *UnixTime              `json:"scheduledPurgeDate,omitempty"`
-	Sid                *string                `json:"sid,omitempty"`
-	Tags               *map[string]string     `json:"tags,omitempty"`
-	X509Thumbprint     *Base64URL             `json:"x5t,omitempty"`
+	Attributes         CertificateAttributes `json:"attributes,omitzero"`
+	Cer                []byte                `json:"cer,omitzero"`
+	ContentType        string                `json:"contentType,omitzero"`
+	DeletedDate        UnixTime              `json:"deletedDate,omitzero"`
+	ID                 string                `json:"id,omitzero"`
+	Kid                string                `json:"kid,omitzero"`
+	Policy             CertificatePolicy     `json:"policy,omitzero"`
+	PreserveCertOrder  *bool                 `json:"preserveCertOrder,omitempty"`
+	RecoveryID         string                `json:"recoveryId,omitzero"`
+	ScheduledPurgeDate UnixTime              `json:"scheduledPurgeDate,omitzero"`
+	Sid                string                `json:"sid,omitzero"`
+	Tags               map[string]string     `json:"tags,omitzero"`
+	X509Thumbprint     Base64URL             `json:"x5t,omitzero"`
 }
 
 // DeletedCertificateItem defines model for DeletedCertificateItem.
 type DeletedCertificateItem struct {
-	Attributes         *CertificateAttributes `json:"attributes,omitempty"`
-	DeletedDate        *UnixTime              `json:"deletedDate,omitempty"`
-	ID                 *string                `json:"id,omitempty"`
-	RecoveryID         *string                `json:"recoveryId,omitempty"`
-	ScheduledPurgeDate *UnixTime              `json:"scheduledPurgeDate,omitempty"`
-	Tags               *map[string]string     `json:"tags,omitempty"`
-	X509Thumbprint     *Base64URL             `json:"x5t,omitempty"`
+	Attributes         CertificateAttributes `json:"attributes,omitzero"`
+	DeletedDate        UnixTime              `json:"deletedDate,omitzero"`
+	ID                 string                `json:"id,omitzero"`
+	RecoveryID         string                `json:"recoveryId,omitzero"`
+	ScheduledPurgeDate UnixTime              `json:"scheduledPurgeDate,omitzero"`
+	Tags               map[string]string     `json:"tags,omitzero"`
+	X509Thumbprint     Base64URL             `json:"x5t,omitzero"`
 }
 
 // DeletedCertificateListResult defines model for DeletedCertificateListResult.
 type DeletedCertificateListResult struct {
-	NextLink *string                   `json:"nextLink,omitempty"`
-	Value    *[]DeletedCertificateItem `json:"value,omitempty"`
+	NextLink string                   `json:"nextLink,omitzero"`
+	Value    []DeletedCertificateItem `json:"value,omitzero"`
 }
 
 // DeletionRecoveryLevel defines model for DeletionRecoveryLevel.
@@ -381,38 +381,38 @@ type DeletionRecoveryLevel string
 
 // Error defines model for Error.
 type Error struct {
-	Code       *string `json:"code,omitempty"`
-	InnerError *Error  `json:"innererror,omitempty"`
-	Message    *string `json:"message,omitempty"`
+	Code       string `json:"code,omitzero"`
+	InnerError *Error `json:"innererror,omitempty"`
+	Message    string `json:"message,omitzero"`
 }
 
 // IssuerAttributes defines model for IssuerAttributes.
 type IssuerAttributes struct {
-	Created *UnixTime `json:"created,omitempty"`
-	Enabled *bool     `json:"enabled,omitempty"`
-	Updated *UnixTime `json:"updated,omitempty"`
+	Created UnixTime `json:"created,omitzero"`
+	Enabled *bool    `json:"enabled,omitempty"`
+	Updated UnixTime `json:"updated,omitzero"`
 }
 
 // IssuerBundle defines model for IssuerBundle.
 type IssuerBundle struct {
-	Attributes          *IssuerAttributes    `json:"attributes,omitempty"`
-	Credentials         *IssuerCredentials   `json:"credentials,omitempty"`
-	ID                  *string              `json:"id,omitempty"`
-	OrganizationDetails *OrganizationDetails `json:"org_details,omitempty"`
-	Provider            *string              `json:"provider,omitempty"`
+	Attributes          IssuerAttributes    `json:"attributes,omitzero"`
+	Credentials         IssuerCredentials   `json:"credentials,omitzero"`
+	ID                  string              `json:"id,omitzero"`
+	OrganizationDetails OrganizationDetails `json:"org_details,omitzero"`
+	Provider            string              `json:"provider,omitzero"`
 }
 
 // IssuerCredentials defines model for IssuerCredentials.
 type IssuerCredentials struct {
-	AccountID *string `json:"account_id,omitempty"`
-	Password  *string `json:"pwd,omitempty"`
+	AccountID string `json:"account_id,omitzero"`
+	Password  string `json:"pwd,omitzero"`
 }
 
 // IssuerParameters defines model for IssuerParameters.
 type IssuerParameters struct {
-	CertificateTransparency *bool   `json:"cert_transparency,omitempty"`
-	CertificateType         *string `json:"cty,omitempty"`
-	Name                    *string `json:"name,omitempty"`
+	CertificateTransparency *bool  `json:"cert_transparency,omitempty"`
+	CertificateType         string `json:"cty,omitzero"`
+	Name                    string `json:"name,omitzero"`
 }
 
 // JSONWebKeyCurveName defines model for JsonWebKeyCurveName.
@@ -423,11 +423,11 @@ type JSONWebKeyType string
 
 // KeyProperties defines model for KeyProperties.
 type KeyProperties struct {
-	Curve      *JSONWebKeyCurveName `json:"crv,omitempty"`
-	Exportable *bool                `json:"exportable,omitempty"`
-	KeySize    *int32               `json:"key_size,omitempty"`
-	KeyType    *JSONWebKeyType      `json:"kty,omitempty"`
-	ReuseKey   *bool                `json:"reuse_key,omitempty"`
+	Curve      JSONWebKeyCurveName `json:"crv,omitzero"`
+	Exportable *bool               `json:"exportable,omitempty"`
+	KeySize    int32               `json:"key_size,omitzero"`
+	KeyType    JSONWebKeyType      `json:"kty,omitzero"`
+	ReuseKey   *bool               `json:"reuse_key,omitempty"`
 }
 
 // KeyUsageType defines model for KeyUsageType.
@@ -435,76 +435,76 @@ type KeyUsageType string
 
 // KeyVaultError defines model for KeyVaultError.
 type KeyVaultError struct {
-	Error *Error `json:"error,omitempty"`
+	Error Error `json:"error,omitzero"`
 }
 
 // LifetimeAction defines model for LifetimeAction.
 type LifetimeAction struct {
-	Action  *Action  `json:"action,omitempty"`
-	Trigger *Trigger `json:"trigger,omitempty"`
+	Action  Action  `json:"action,omitzero"`
+	Trigger Trigger `json:"trigger,omitzero"`
 }
 
 // OrganizationDetails defines model for OrganizationDetails.
 type OrganizationDetails struct {
-	AdminDetails *[]AdministratorDetails `json:"admin_details,omitempty"`
-	ID           *string                 `json:"id,omitempty"`
+	AdminDetails []AdministratorDetails `json:"admin_details,omitzero"`
+	ID           string                 `json:"id,omitzero"`
 }
 
 // PendingCertificateSigningRequestResult defines model for PendingCertificateSigningRequestResult.
 type PendingCertificateSigningRequestResult struct {
-	Value *string `json:"value,omitempty"`
+	Value string `json:"value,omitzero"`
 }
 
 // SecretAttributes defines model for SecretAttributes.
 type SecretAttributes struct {
-	Created         *UnixTime              `json:"created,omitempty"`
-	Enabled         *bool                  `json:"enabled,omitempty"`
-	Expires         *UnixTime              `json:"exp,omitempty"`
-	NotBefore       *UnixTime              `json:"nbf,omitempty"`
-	RecoverableDays *int32                 `json:"recoverableDays,omitempty"`
-	RecoveryLevel   *DeletionRecoveryLevel `json:"recoveryLevel,omitempty"`
-	Updated         *UnixTime              `json:"updated,omitempty"`
+	Created         UnixTime              `json:"created,omitzero"`
+	Enabled         *bool                 `json:"enabled,omitempty"`
+	Expires         UnixTime              `json:"exp,omitzero"`
+	NotBefore       UnixTime              `json:"nbf,omitzero"`
+	RecoverableDays int32                 `json:"recoverableDays,omitzero"`
+	RecoveryLevel   DeletionRecoveryLevel `json:"recoveryLevel,omitzero"`
+	Updated         UnixTime              `json:"updated,omitzero"`
 }
 
 // SecretBundle defines model for SecretBundle.
 type SecretBundle struct {
-	Attributes      *SecretAttributes  `json:"attributes,omitempty"`
-	ContentType     *string            `json:"contentType,omitempty"`
-	ID              *string            `json:"id,omitempty"`
-	Kid             *string            `json:"kid,omitempty"`
-	Managed         *bool              `json:"managed,omitempty"`
-	PreviousVersion *string            `json:"previousVersion,omitempty"`
-	Tags            *map[string]string `json:"tags,omitempty"`
-	Value           *string            `json:"value,omitempty"`
+	Attributes      SecretAttributes  `json:"attributes,omitzero"`
+	ContentType     string            `json:"contentType,omitzero"`
+	ID              string            `json:"id,omitzero"`
+	Kid             string            `json:"kid,omitzero"`
+	Managed         *bool             `json:"managed,omitempty"`
+	PreviousVersion string            `json:"previousVersion,omitzero"`
+	Tags            map[string]string `json:"tags,omitzero"`
+	Value           string            `json:"value,omitzero"`
 }
 
 // SecretProperties defines model for SecretProperties.
 type SecretProperties struct {
-	ContentType *string `json:"contentType,omitempty"`
+	ContentType string `json:"contentType,omitzero"`
 }
 
 // SubjectAlternativeNames defines model for SubjectAlternativeNames.
 type SubjectAlternativeNames struct {
-	DNSNames    *[]string `json:"dns_names,omitempty"`
-	Emails      *[]string `json:"emails,omitempty"`
-	IPAddresses *[]string `json:"ipAddresses,omitempty"`
-	Upns        *[]string `json:"upns,omitempty"`
-	Uris        *[]string `json:"uris,omitempty"`
+	DNSNames    []string `json:"dns_names,omitzero"`
+	Emails      []string `json:"emails,omitzero"`
+	IPAddresses []string `json:"ipAddresses,omitzero"`
+	Upns        []string `json:"upns,omitzero"`
+	Uris        []string `json:"uris,omitzero"`
 }
 
 // Trigger defines model for Trigger.
 type Trigger struct {
-	DaysBeforeExpiry   *int32 `json:"days_before_expiry,omitempty"`
-	LifetimePercentage *int32 `json:"lifetime_percentage,omitempty"`
+	DaysBeforeExpiry   int32 `json:"days_before_expiry,omitzero"`
+	LifetimePercentage int32 `json:"lifetime_percentage,omitzero"`
 }
 
 // X509CertificateProperties defines model for X509CertificateProperties.
 type X509CertificateProperties struct {
-	Ekus                    *[]string                `json:"ekus,omitempty"`
-	KeyUsage                *[]KeyUsageType          `json:"key_usage,omitempty"`
-	SubjectAlternativeNames *SubjectAlternativeNames `json:"sans,omitempty"`
-	Subject                 *string                  `json:"subject,omitempty"`
-	ValidityInMonths        *int32                   `json:"validity_months,omitempty"`
+	Ekus                    []string                `json:"ekus,omitzero"`
+	KeyUsage                []KeyUsageType          `json:"key_usage,omitzero"`
+	SubjectAlternativeNames SubjectAlternativeNames `json:"sans,omitzero"`
+	Subject                 string                  `json:"subject,omitzero"`
+	ValidityInMonths        int32                   `json:"validity_months,omitzero"`
 }
 
 // GetCertificatesParams defines parameters for GetCertificates.

@@ -10,18 +10,21 @@ func TestUnixTime(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2017, 5, 4, 22, 53, 30, 0, time.UTC)
 	u := NewUnixTime(when)
-	if u == nil || int64(*u) != 1493938410 {
+	if u != 1493938410 {
 		t.Fatalf("NewUnixTime(%v) = %v, want 1493938410", when, u)
 	}
 	if got := u.Time(); !got.Equal(when) || got.Location() != time.UTC {
 		t.Errorf("Time() = %v, want %v in UTC", got, when)
 	}
-	if NewUnixTime(time.Time{}) != nil {
-		t.Error("the zero time should stay absent")
+	if NewUnixTime(time.Time{}) != 0 {
+		t.Error("the zero time should stay unset")
 	}
-	var none *UnixTime
+	var none UnixTime
 	if !none.Time().IsZero() {
-		t.Error("a nil UnixTime should give the zero time")
+		t.Error("an unset UnixTime should give the zero time")
+	}
+	if got, _ := json.Marshal(CertificateAttributes{}); string(got) != `{}` {
+		t.Errorf("unset times encode as %s, want {}", got)
 	}
 	var attrs CertificateAttributes
 	if err := json.Unmarshal([]byte(`{"created":1493938410}`), &attrs); err != nil {
@@ -48,7 +51,7 @@ func TestBase64URL(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = %x, %v", in, b, err)
 		}
 	}
-	for _, in := range []string{`"+/+/AQ"`, `42`, `"a"`} {
+	for _, in := range []string{`"+/+/AQ"`, `42`, `"a"`, `"-_-_\u0041Q"`} {
 		var b Base64URL
 		if err := json.Unmarshal([]byte(in), &b); err == nil {
 			t.Errorf("Unmarshal(%s) succeeded, want an error", in)

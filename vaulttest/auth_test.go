@@ -43,7 +43,7 @@ func TestChallenge(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != wantChallenge {
 			t.Errorf("Authorization %q: status %d challenge %q", authz, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
-		want := gen.KeyVaultError{Error: &gen.Error{Code: ptr("Unauthorized"), Message: ptr("AKV10000: Request is missing a Bearer or PoP token.")}}
+		want := gen.KeyVaultError{Error: gen.Error{Code: "Unauthorized", Message: "AKV10000: Request is missing a Bearer or PoP token."}}
 		if diff := cmp.Diff(want, e); diff != "" {
 			t.Errorf("Authorization %q: body (-want +got):\n%s", authz, diff)
 		}

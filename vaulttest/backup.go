@@ -46,7 +46,7 @@ func (v *vault) backupCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("backup: %w", err)
 	}
-	return http.StatusOK, gen.BackupCertificateResult{Value: ptr(gen.Base64URL(blob))}, nil
+	return http.StatusOK, gen.BackupCertificateResult{Value: blob}, nil
 }
 
 // restoreCertificate answers POST /certificates/restore: a blob from this

@@ -13,17 +13,17 @@ func backup(h *harness, name string) gen.Base64URL {
 	h.t.Helper()
 	var r gen.BackupCertificateResult
 	h.call("POST", "/certificates/"+name+"/backup", nil, http.StatusOK, &r)
-	if len(deref(r.Value)) == 0 {
+	if len(r.Value) == 0 {
 		h.t.Fatal("empty backup")
 	}
-	return deref(r.Value)
+	return r.Value
 }
 
 func TestBackupRestore(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	first := h.createDone("bk")
-	h.call("PATCH", "/certificates/bk/", gen.CertificateUpdateParameters{Tags: &map[string]string{"v": "1"}}, http.StatusOK, nil)
+	h.call("PATCH", "/certificates/bk/", gen.CertificateUpdateParameters{Tags: map[string]string{"v": "1"}}, http.StatusOK, nil)
 	second := h.createDone("bk")
 	blob := backup(h, "bk")
 	if bytes.Contains(blob, []byte("PRIVATE")) || bytes.Contains(blob, []byte(`"name"`)) {
@@ -43,13 +43,13 @@ func TestBackupRestore(t *testing.T) {
 		t.Errorf("restored latest version (-before +after):\n%s", diff)
 	}
 	var old gen.CertificateBundle
-	h.call("GET", deref(first.ID)[len(h.srv.URL):], nil, http.StatusOK, &old)
-	if deref(old.Tags)["v"] != "1" {
+	h.call("GET", first.ID[len(h.srv.URL):], nil, http.StatusOK, &old)
+	if old.Tags["v"] != "1" {
 		t.Errorf("older version after restore: %s", mustJSON(old))
 	}
 	var versions gen.CertificateListResult
 	h.call("GET", "/certificates/bk/versions", nil, http.StatusOK, &versions)
-	if n := len(deref(versions.Value)); n != 2 {
+	if n := len(versions.Value); n != 2 {
 		t.Errorf("%d versions after restore, want 2", n)
 	}
 	h.call("GET", "/secrets/bk/", nil, http.StatusOK, nil)
@@ -66,7 +66,7 @@ func TestRestoreIntoAnotherVault(t *testing.T) {
 
 	var got gen.CertificateBundle
 	b.call("POST", "/certificates/restore", gen.CertificateRestoreParameters{CertificateBundleBackup: blob}, http.StatusOK, &got)
-	if !bytes.Equal(deref(got.Cer), deref(orig.Cer)) || deref(got.ID)[len(b.srv.URL):] != deref(orig.ID)[len(a.srv.URL):] {
+	if !bytes.Equal(got.Cer, orig.Cer) || got.ID[len(b.srv.URL):] != orig.ID[len(a.srv.URL):] {
 		t.Errorf("restored %s from %s", mustJSON(got), mustJSON(orig))
 	}
 	// Another key, a changed byte, or garbage do not restore.

@@ -63,16 +63,16 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if body.CertificatePolicy != nil {
+	if given(body.CertificatePolicy) {
 		if err := cert.patchPolicy(body.CertificatePolicy, c.now); err != nil {
 			return 0, nil, err
 		}
 	}
-	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {
-		ver.enabled = *a.Enabled
+	if e := body.CertificateAttributes.Enabled; e != nil {
+		ver.enabled = *e
 	}
-	if body.Tags != nil {
-		ver.tags = maps.Clone(*body.Tags)
+	if body.Tags != nil { // {} clears the tags
+		ver.tags = maps.Clone(body.Tags)
 	}
 	ver.updated = c.now
 	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil
@@ -150,14 +150,14 @@ func (v *vault) updatePolicy(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := cert.patchPolicy(&body, c.now); err != nil {
+	if err := cert.patchPolicy(body, c.now); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, cert.policy.wire(v.urls.policy(cert.name)), nil
 }
 
 // patchPolicy lays the fields of w over the certificate's policy.
-func (c *certificate) patchPolicy(w *gen.CertificatePolicy, now time.Time) error {
+func (c *certificate) patchPolicy(w gen.CertificatePolicy, now time.Time) error {
 	p, err := c.policy.applyWire(w)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package vaulttest
 import (
 	"crypto/sha1"
 	"crypto/x509"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -18,47 +19,47 @@ func TestGetCertificate(t *testing.T) {
 	h := newHarness(t)
 	b := h.createDone("web-01")
 
-	id := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/web-01/([0-9a-f]{32})$`).FindStringSubmatch(deref(b.ID))
+	id := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/web-01/([0-9a-f]{32})$`).FindStringSubmatch(b.ID)
 	if id == nil {
-		t.Fatalf("id %q is not https://{vault}/certificates/{name}/{32 hex}", deref(b.ID))
+		t.Fatalf("id %q is not https://{vault}/certificates/{name}/{32 hex}", b.ID)
 	}
 	version := id[1]
 	base := h.srv.URL
-	if got, want := deref(b.Kid), base+"/keys/web-01/"+version; got != want {
+	if got, want := b.Kid, base+"/keys/web-01/"+version; got != want {
 		t.Errorf("kid = %q, want %q", got, want)
 	}
-	if got, want := deref(b.Sid), base+"/secrets/web-01/"+version; got != want {
+	if got, want := b.Sid, base+"/secrets/web-01/"+version; got != want {
 		t.Errorf("sid = %q, want %q", got, want)
 	}
-	cert, err := x509.ParseCertificate(deref(b.Cer))
+	cert, err := x509.ParseCertificate(b.Cer)
 	if err != nil {
 		t.Fatalf("cer: %v", err)
 	}
 	sum := sha1.Sum(cert.Raw)
-	if diff := cmp.Diff(gen.Base64URL(sum[:]), deref(b.X509Thumbprint)); diff != "" {
+	if diff := cmp.Diff(gen.Base64URL(sum[:]), b.X509Thumbprint); diff != "" {
 		t.Errorf("x5t is not the SHA-1 of cer (-want +got):\n%s", diff)
 	}
 	a := b.Attributes
-	wantAttrs := &gen.CertificateAttributes{
+	wantAttrs := gen.CertificateAttributes{
 		Enabled:         ptr(true),
 		NotBefore:       gen.NewUnixTime(cert.NotBefore),
 		Expires:         gen.NewUnixTime(cert.NotAfter),
 		Created:         gen.NewUnixTime(h.clock.Now()),
 		Updated:         gen.NewUnixTime(h.clock.Now()),
-		RecoveryLevel:   ptr(gen.DeletionRecoveryLevelRecoverablePurgeable),
-		RecoverableDays: ptr(int32(90)),
+		RecoveryLevel:   gen.DeletionRecoveryLevelRecoverablePurgeable,
+		RecoverableDays: 90,
 	}
 	if diff := cmp.Diff(wantAttrs, a); diff != "" {
 		t.Errorf("attributes (-want +got):\n%s", diff)
 	}
-	if got := deref(deref(b.Policy).ID); got != base+"/certificates/web-01/policy" {
+	if got := b.Policy.ID; got != base+"/certificates/web-01/policy" {
 		t.Errorf("policy id = %q", got)
 	}
 
 	// The same version as the latest with and without the slash, and
 	// case-insensitively; by its id it comes without the policy.
 	byVersion := b
-	byVersion.Policy = nil
+	byVersion.Policy = gen.CertificatePolicy{}
 	for _, tt := range []struct {
 		path string
 		want gen.CertificateBundle
@@ -84,11 +85,11 @@ func TestPolicyInAnswers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	created := h.createDone("whole")
-	version := deref(created.ID)[strings.LastIndexByte(deref(created.ID), '/')+1:]
+	version := created.ID[strings.LastIndexByte(created.ID, '/')+1:]
 	key := ecKey(t)
 	imported := gen.CertificateImportParameters{Base64EncodedCertificate: pemBundle(t, key, leafWithCA(t, key)[0])}
 	op := h.create("merged", unknownPolicy("CN=merged"))
-	signed := newExternalCA(t).sign(t, deref(op.Csr))
+	signed := newExternalCA(t).sign(t, op.Csr)
 	h.createDone("saved")
 	saved := gen.CertificateRestoreParameters{CertificateBundleBackup: backup(h, "saved")}
 	h.call("DELETE", "/certificates/saved", nil, http.StatusOK, nil)
@@ -106,10 +107,10 @@ func TestPolicyInAnswers(t *testing.T) {
 		{"get latest", "GET", "/certificates/whole/", nil, http.StatusOK, true},
 		{"get latest without slash", "GET", "/certificates/whole", nil, http.StatusOK, true},
 		{"get version", "GET", "/certificates/whole/" + version, nil, http.StatusOK, false},
-		{"update latest", "PATCH", "/certificates/whole/", gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "1"}}, http.StatusOK, true},
-		{"update version", "PATCH", "/certificates/whole/" + version, gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "2"}}, http.StatusOK, false},
+		{"update latest", "PATCH", "/certificates/whole/", gen.CertificateUpdateParameters{Tags: map[string]string{"a": "1"}}, http.StatusOK, true},
+		{"update version", "PATCH", "/certificates/whole/" + version, gen.CertificateUpdateParameters{Tags: map[string]string{"a": "2"}}, http.StatusOK, false},
 		{"update version with a policy", "PATCH", "/certificates/whole/" + version, gen.CertificateUpdateParameters{
-			CertificatePolicy: &gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(6))}},
+			CertificatePolicy: gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{ValidityInMonths: 6}},
 		}, http.StatusOK, false},
 		{"import", "POST", "/certificates/imported/import", imported, http.StatusOK, true},
 		{"merge", "POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{signed}}, http.StatusCreated, true},
@@ -119,13 +120,13 @@ func TestPolicyInAnswers(t *testing.T) {
 		{"restore", "POST", "/certificates/restore", saved, http.StatusOK, true},
 	}
 	for _, tt := range tests {
-		var got gen.CertificateBundle
+		var got map[string]json.RawMessage
 		h.call(tt.method, tt.path, tt.body, tt.status, &got)
-		if got.ID == nil || got.Cer == nil {
+		if got["id"] == nil || got["cer"] == nil {
 			t.Errorf("%s: answer %s is not a certificate", tt.name, mustJSON(got))
 		}
-		if (got.Policy != nil) != tt.wantPolicy {
-			t.Errorf("%s: the answer has a policy: %v, want %v", tt.name, got.Policy != nil, tt.wantPolicy)
+		if _, has := got["policy"]; has != tt.wantPolicy {
+			t.Errorf("%s: the answer has a policy: %v, want %v", tt.name, has, tt.wantPolicy)
 		}
 	}
 }
@@ -192,26 +193,26 @@ func TestUpdateCertificate(t *testing.T) {
 	h.clock.Advance(60e9)
 	var got gen.CertificateBundle
 	h.call("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{
-		CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
-		Tags:                  &map[string]string{"team": "blue"},
-		CertificatePolicy: &gen.CertificatePolicy{
-			LifetimeActions: &[]gen.LifetimeAction{{
-				Trigger: &gen.Trigger{DaysBeforeExpiry: ptr(int32(30))},
-				Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionEmailContacts)},
+		CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
+		Tags:                  map[string]string{"team": "blue"},
+		CertificatePolicy: gen.CertificatePolicy{
+			LifetimeActions: []gen.LifetimeAction{{
+				Trigger: gen.Trigger{DaysBeforeExpiry: 30},
+				Action:  gen.Action{ActionType: gen.CertificatePolicyActionEmailContacts},
 			}},
 		},
 	}, http.StatusOK, &got)
 	if deref(got.Attributes.Enabled) {
 		t.Error("enabled is still true")
 	}
-	if diff := cmp.Diff(map[string]string{"team": "blue"}, deref(got.Tags)); diff != "" {
+	if diff := cmp.Diff(map[string]string{"team": "blue"}, got.Tags); diff != "" {
 		t.Errorf("tags (-want +got):\n%s", diff)
 	}
 	if got.Attributes.Updated.Time().Sub(first.Attributes.Updated.Time()) != 60e9 {
 		t.Errorf("updated = %v, want a minute after %v", got.Attributes.Updated.Time(), first.Attributes.Updated.Time())
 	}
-	la := deref(got.Policy.LifetimeActions)
-	if len(la) != 1 || deref(la[0].Trigger.DaysBeforeExpiry) != 30 {
+	la := got.Policy.LifetimeActions
+	if len(la) != 1 || la[0].Trigger.DaysBeforeExpiry != 30 {
 		t.Errorf("lifetime actions = %s", mustJSON(la))
 	}
 	// Tags are per version and are kept by later reads.
@@ -220,11 +221,49 @@ func TestUpdateCertificate(t *testing.T) {
 	if diff := cmp.Diff(got, again); diff != "" {
 		t.Errorf("GET after PATCH differs (-patch +get):\n%s", diff)
 	}
-	h.fail("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{CertificatePolicy: &gen.CertificatePolicy{
-		X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(-1))},
+	h.fail("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{CertificatePolicy: gen.CertificatePolicy{
+		X509CertificateProperties: gen.X509CertificateProperties{ValidityInMonths: -1},
 	}}, http.StatusBadRequest, "BadParameter", "")
 	h.fail("PATCH", "/certificates/nope/", gen.CertificateUpdateParameters{}, http.StatusNotFound, "CertificateNotFound", "")
 	h.fail("PATCH", "/certificates/upd/", nil, http.StatusBadRequest, "BadParameter", "")
+}
+
+// TestUpdateCertificateOnTheWire sends PATCH bodies as raw JSON and reads
+// the answers as raw JSON: a field left out changes nothing, "tags": {}
+// clears the tags and stays on the wire as {}, and a disabled version says
+// "enabled": false.
+func TestUpdateCertificateOnTheWire(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("wire")
+	tests := []struct {
+		body        string
+		tags        string // the raw "tags" of the answer; "" when left out
+		enabled     string
+		validMonths int32
+	}{
+		{`{}`, "", "true", 12},
+		{`{"tags":{"a":"1"}}`, `{"a":"1"}`, "true", 12},
+		{`{"attributes":{"enabled":false}}`, `{"a":"1"}`, "false", 12},
+		{`{"tags":null,"attributes":{}}`, `{"a":"1"}`, "false", 12},
+		{`{"policy":{"x509_props":{"validity_months":6}}}`, `{"a":"1"}`, "false", 6},
+		{`{"tags":{}}`, `{}`, "false", 6},
+		{`{"attributes":{"enabled":true}}`, `{}`, "true", 6},
+	}
+	for _, tt := range tests {
+		var got struct {
+			Tags       json.RawMessage
+			Attributes struct{ Enabled json.RawMessage }
+			Policy     gen.CertificatePolicy
+		}
+		h.call("PATCH", "/certificates/wire/", json.RawMessage(tt.body), http.StatusOK, &got)
+		if string(got.Tags) != tt.tags || string(got.Attributes.Enabled) != tt.enabled {
+			t.Errorf("PATCH %s: tags %s enabled %s, want %s and %s", tt.body, got.Tags, got.Attributes.Enabled, tt.tags, tt.enabled)
+		}
+		if m := got.Policy.X509CertificateProperties.ValidityInMonths; m != tt.validMonths {
+			t.Errorf("PATCH %s: validity_months %d, want %d", tt.body, m, tt.validMonths)
+		}
+	}
 }
 
 func TestCertificateVersions(t *testing.T) {
@@ -233,15 +272,15 @@ func TestCertificateVersions(t *testing.T) {
 	var ids []string // oldest first
 	for range 7 {
 		b := h.createDone("multi")
-		ids = append(ids, strings.TrimPrefix(deref(b.ID), h.srv.URL))
+		ids = append(ids, strings.TrimPrefix(b.ID, h.srv.URL))
 		h.clock.Advance(1e9)
 	}
 	var list gen.CertificateListResult
 	h.call("GET", "/certificates/multi/versions", nil, http.StatusOK, &list)
 	var got []string
-	for _, it := range deref(list.Value) {
-		got = append(got, strings.TrimPrefix(deref(it.ID), h.srv.URL))
-		if it.X509Thumbprint == nil || it.Attributes == nil || it.Attributes.RecoveryLevel != nil {
+	for _, it := range list.Value {
+		got = append(got, strings.TrimPrefix(it.ID, h.srv.URL))
+		if len(it.X509Thumbprint) == 0 || it.Attributes.Enabled == nil || it.Attributes.RecoveryLevel != "" {
 			t.Errorf("item %s: want x5t and attributes without recoveryLevel", mustJSON(it))
 		}
 	}
@@ -250,8 +289,8 @@ func TestCertificateVersions(t *testing.T) {
 	if diff := cmp.Diff(byID, got); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
-	if list.NextLink != nil {
-		t.Errorf("nextLink = %q, want none", *list.NextLink)
+	if list.NextLink != "" {
+		t.Errorf("nextLink = %q, want none", list.NextLink)
 	}
 	got, sizes := pageThrough(h, "/certificates/multi/versions?maxresults=3")
 	if diff := cmp.Diff(byID, got); diff != "" {
@@ -264,8 +303,8 @@ func TestCertificateVersions(t *testing.T) {
 	var latest, oldest gen.CertificateBundle
 	h.call("GET", "/certificates/multi/", nil, http.StatusOK, &latest)
 	h.call("GET", ids[0], nil, http.StatusOK, &oldest)
-	if deref(latest.ID) != h.srv.URL+ids[6] || deref(oldest.ID) != h.srv.URL+ids[0] {
-		t.Errorf("latest %s oldest %s, want %s and %s", deref(latest.ID), deref(oldest.ID), ids[6], ids[0])
+	if latest.ID != h.srv.URL+ids[6] || oldest.ID != h.srv.URL+ids[0] {
+		t.Errorf("latest %s oldest %s, want %s and %s", latest.ID, oldest.ID, ids[6], ids[0])
 	}
 	h.fail("GET", "/certificates/none/versions", nil, http.StatusNotFound, "CertificateNotFound", "")
 }
@@ -278,16 +317,16 @@ func TestCertificateVersionsPagingIsStable(t *testing.T) {
 	h := newHarness(t)
 	var ids []string
 	for range 6 {
-		ids = append(ids, strings.TrimPrefix(deref(h.createDone("grow").ID), h.srv.URL))
+		ids = append(ids, strings.TrimPrefix(h.createDone("grow").ID, h.srv.URL))
 	}
 	var first listPage[gen.CertificateItem]
 	h.call("GET", "/certificates/grow/versions?maxresults=3", nil, http.StatusOK, &first)
-	added := strings.TrimPrefix(deref(h.createDone("grow").ID), h.srv.URL)
+	added := strings.TrimPrefix(h.createDone("grow").ID, h.srv.URL)
 	rest, _ := pageThrough(h, deref(first.NextLink))
 
 	var got []string
 	for _, it := range first.Value {
-		got = append(got, strings.TrimPrefix(deref(it.ID), h.srv.URL))
+		got = append(got, strings.TrimPrefix(it.ID, h.srv.URL))
 	}
 	got = append(got, rest...)
 	want := slices.Sorted(slices.Values(ids))
@@ -305,44 +344,44 @@ func TestCertificatePolicy(t *testing.T) {
 	h.createDone("pol")
 	var p gen.CertificatePolicy
 	h.call("GET", "/certificates/pol/policy", nil, http.StatusOK, &p)
-	want := &gen.CertificatePolicy{
-		ID: ptr(h.srv.URL + "/certificates/pol/policy"),
-		KeyProperties: &gen.KeyProperties{
-			KeyType: ptr(gen.JSONWebKeyTypeEC), Curve: ptr(gen.JSONWebKeyCurveNameP256), KeySize: ptr(int32(256)),
+	want := gen.CertificatePolicy{
+		ID: h.srv.URL + "/certificates/pol/policy",
+		KeyProperties: gen.KeyProperties{
+			KeyType: gen.JSONWebKeyTypeEC, Curve: gen.JSONWebKeyCurveNameP256, KeySize: 256,
 			Exportable: ptr(true), ReuseKey: ptr(false),
 		},
-		SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPKCS12)},
-		X509CertificateProperties: &gen.X509CertificateProperties{
-			Subject: ptr("CN=pol"), Ekus: &[]string{"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"},
-			KeyUsage: &[]gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature}, ValidityInMonths: ptr(int32(12)),
+		SecretProperties: gen.SecretProperties{ContentType: contentPKCS12},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject: "CN=pol", Ekus: []string{"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"},
+			KeyUsage: []gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature}, ValidityInMonths: 12,
 		},
-		IssuerParameters: &gen.IssuerParameters{Name: ptr("Self")},
-		LifetimeActions: &[]gen.LifetimeAction{{
-			Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(80))},
-			Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionAutoRenew)},
+		IssuerParameters: gen.IssuerParameters{Name: "Self"},
+		LifetimeActions: []gen.LifetimeAction{{
+			Trigger: gen.Trigger{LifetimePercentage: 80},
+			Action:  gen.Action{ActionType: gen.CertificatePolicyActionAutoRenew},
 		}},
-		Attributes: &gen.CertificateAttributes{
+		Attributes: gen.CertificateAttributes{
 			Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now()),
 		},
 	}
-	if diff := cmp.Diff(want, &p); diff != "" {
+	if diff := cmp.Diff(want, p); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)
 	}
 
 	h.clock.Advance(5e9)
 	var updated gen.CertificatePolicy
 	h.call("PATCH", "/certificates/pol/policy", gen.CertificatePolicy{
-		SecretProperties:          &gen.SecretProperties{ContentType: ptr(contentPEM)},
-		X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(6))},
+		SecretProperties:          gen.SecretProperties{ContentType: contentPEM},
+		X509CertificateProperties: gen.X509CertificateProperties{ValidityInMonths: 6},
 	}, http.StatusOK, &updated)
-	want.SecretProperties.ContentType = ptr(contentPEM)
-	want.X509CertificateProperties.ValidityInMonths = ptr(int32(6))
+	want.SecretProperties.ContentType = contentPEM
+	want.X509CertificateProperties.ValidityInMonths = 6
 	want.Attributes.Updated = gen.NewUnixTime(h.clock.Now())
-	if diff := cmp.Diff(want, &updated); diff != "" {
+	if diff := cmp.Diff(want, updated); diff != "" {
 		t.Errorf("updated policy (-want +got):\n%s", diff)
 	}
 	h.fail("PATCH", "/certificates/pol/policy", gen.CertificatePolicy{
-		KeyProperties: &gen.KeyProperties{KeySize: ptr(int32(1000))},
+		KeyProperties: gen.KeyProperties{KeySize: 1000},
 	}, http.StatusBadRequest, "BadParameter", "")
 	h.fail("GET", "/certificates/none/policy", nil, http.StatusNotFound, "CertificateNotFound", "")
 	h.fail("PATCH", "/certificates/none/policy", gen.CertificatePolicy{}, http.StatusNotFound, "CertificateNotFound", "")

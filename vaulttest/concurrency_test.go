@@ -32,7 +32,7 @@ func TestConcurrentLoad(t *testing.T) {
 					{"POST", "/certificates/" + name + "/create", gen.CertificateCreateParameters{CertificatePolicy: selfPolicy("CN=" + name)}, 202},
 					{"GET", "/certificates/" + name + "/pending", nil, 200},
 					{"GET", "/certificates/" + name + "/", nil, 200},
-					{"PATCH", "/certificates/" + name + "/", gen.CertificateUpdateParameters{Tags: &map[string]string{"r": "x"}}, 200},
+					{"PATCH", "/certificates/" + name + "/", gen.CertificateUpdateParameters{Tags: map[string]string{"r": "x"}}, 200},
 					{"GET", fmt.Sprintf("/certificates/shared-%03d/", (w*rounds+r)%200), nil, 200},
 					{"GET", "/certificates?maxresults=25", nil, 200},
 					{"POST", "/certificates/" + name + "/backup", nil, 200},
@@ -42,7 +42,7 @@ func TestConcurrentLoad(t *testing.T) {
 					{"POST", "/deletedcertificates/" + name + "/recover", nil, 200},
 					{"DELETE", "/certificates/" + name, nil, 200},
 					{"DELETE", "/deletedcertificates/" + name, nil, 204},
-					{"PUT", "/certificates/contacts", gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr(name + "@example.com")}}}, 200},
+					{"PUT", "/certificates/contacts", gen.Contacts{ContactList: []gen.Contact{{EmailAddress: name + "@example.com"}}}, 200},
 					{"PUT", "/certificates/issuers/" + name, gen.CertificateIssuerSetParameters{Provider: "Test"}, 200},
 					{"GET", "/certificates/issuers", nil, 200},
 				}

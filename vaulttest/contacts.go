@@ -12,7 +12,7 @@ func contactsNotFound() *apiError {
 }
 
 func (v *vault) contactsWire() *gen.Contacts {
-	return &gen.Contacts{ID: ptr(v.urls.contacts()), ContactList: ptr(slices.Clone(v.contacts))}
+	return &gen.Contacts{ID: v.urls.contacts(), ContactList: slices.Clone(v.contacts)}
 }
 
 // getContacts answers GET /certificates/contacts.
@@ -31,12 +31,12 @@ func (v *vault) setContacts(c *call) (int, any, error) {
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
-	if body.ContactList == nil {
+	list := body.ContactList
+	if list == nil {
 		return 0, nil, badParameter("contacts must be a list of contacts")
 	}
-	list := slices.Clone(*body.ContactList)
 	for i, ct := range list {
-		if (ct.EmailAddress == nil || *ct.EmailAddress == "") && (ct.Phone == nil || *ct.Phone == "") {
+		if ct.EmailAddress == "" && ct.Phone == "" {
 			return 0, nil, badParameter("contacts[%d] needs an email or a phone number", i)
 		}
 	}

@@ -11,39 +11,32 @@ import (
 
 // attributes are a version's attributes, as certificate and secret answers
 // show them.
-func (v *vault) attributes(ver *version) *gen.CertificateAttributes {
-	return &gen.CertificateAttributes{
+func (v *vault) attributes(ver *version) gen.CertificateAttributes {
+	return gen.CertificateAttributes{
 		Enabled:         ptr(ver.enabled),
 		NotBefore:       gen.NewUnixTime(ver.notBefore),
 		Expires:         gen.NewUnixTime(ver.notAfter),
 		Created:         gen.NewUnixTime(ver.created),
 		Updated:         gen.NewUnixTime(ver.updated),
-		RecoveryLevel:   ptr(v.recoveryLevel()),
+		RecoveryLevel:   v.recoveryLevel(),
 		RecoverableDays: v.recoverableDays(),
 	}
 }
 
 // pendingAttributes describe a certificate whose only version is still
 // being created.
-func (v *vault) pendingAttributes(c *certificate) *gen.CertificateAttributes {
+func (v *vault) pendingAttributes(c *certificate) gen.CertificateAttributes {
 	created := c.policy.created
 	if c.op != nil {
 		created = c.op.created
 	}
-	return &gen.CertificateAttributes{
+	return gen.CertificateAttributes{
 		Enabled:         ptr(false),
 		Created:         gen.NewUnixTime(created),
 		Updated:         gen.NewUnixTime(created),
-		RecoveryLevel:   ptr(v.recoveryLevel()),
+		RecoveryLevel:   v.recoveryLevel(),
 		RecoverableDays: v.recoverableDays(),
 	}
-}
-
-func tagsOf(t map[string]string) *map[string]string {
-	if t == nil {
-		return nil
-	}
-	return ptr(maps.Clone(t))
 }
 
 // bundle is a certificate version's answer. withPolicy adds the
@@ -55,19 +48,19 @@ func tagsOf(t map[string]string) *map[string]string {
 func (v *vault) bundle(c *certificate, ver *version, withPolicy bool) *gen.CertificateBundle {
 	if ver == nil {
 		return &gen.CertificateBundle{
-			ID:         ptr(v.urls.certificate(c.name)),
+			ID:         v.urls.certificate(c.name),
 			Attributes: v.pendingAttributes(c),
 			Policy:     c.policy.wire(v.urls.policy(c.name)),
 		}
 	}
 	b := &gen.CertificateBundle{
-		ID:             ptr(v.urls.version(c.name, ver.id)),
-		Kid:            ptr(v.urls.key(c.name, ver.id)),
-		Sid:            ptr(v.urls.secret(c.name, ver.id)),
-		X509Thumbprint: ptr(gen.Base64URL(ver.x5t[:])),
-		Cer:            ptr(ver.chain[ver.leaf]),
+		ID:             v.urls.version(c.name, ver.id),
+		Kid:            v.urls.key(c.name, ver.id),
+		Sid:            v.urls.secret(c.name, ver.id),
+		X509Thumbprint: gen.Base64URL(ver.x5t[:]),
+		Cer:            ver.chain[ver.leaf],
 		Attributes:     v.attributes(ver),
-		Tags:           tagsOf(ver.tags),
+		Tags:           maps.Clone(ver.tags), // cleared tags ({}) stay on the wire
 	}
 	if withPolicy {
 		b.Policy = c.policy.wire(v.urls.policy(c.name))
@@ -81,16 +74,16 @@ func (v *vault) bundle(c *certificate, ver *version, withPolicy bool) *gen.Certi
 // item is a list entry. Lists of live certificates leave the recovery
 // fields out of the attributes, as the service does; deleted lists keep them.
 func (v *vault) item(c *certificate, ver *version, id string, withRecovery bool) gen.CertificateItem {
-	it := gen.CertificateItem{ID: ptr(id)}
+	it := gen.CertificateItem{ID: id}
 	if ver == nil {
 		it.Attributes = v.pendingAttributes(c)
 	} else {
 		it.Attributes = v.attributes(ver)
-		it.X509Thumbprint = ptr(gen.Base64URL(ver.x5t[:]))
-		it.Tags = tagsOf(ver.tags)
+		it.X509Thumbprint = gen.Base64URL(ver.x5t[:])
+		it.Tags = maps.Clone(ver.tags)
 	}
 	if !withRecovery {
-		it.Attributes.RecoveryLevel, it.Attributes.RecoverableDays = nil, nil
+		it.Attributes.RecoveryLevel, it.Attributes.RecoverableDays = "", 0
 	}
 	return it
 }
@@ -111,7 +104,7 @@ func (v *vault) deletedBundle(c *certificate, d *deletedCertificate) *gen.Delete
 		PreserveCertOrder: b.PreserveCertOrder,
 	}
 	if d != nil {
-		out.RecoveryID = ptr(v.urls.deleted(c.name))
+		out.RecoveryID = v.urls.deleted(c.name)
 		out.DeletedDate = gen.NewUnixTime(d.deletedAt)
 		out.ScheduledPurgeDate = gen.NewUnixTime(d.purgeAt)
 	}
@@ -126,7 +119,7 @@ func (v *vault) deletedItem(d *deletedCertificate) gen.DeletedCertificateItem {
 		X509Thumbprint:     it.X509Thumbprint,
 		Attributes:         it.Attributes,
 		Tags:               it.Tags,
-		RecoveryID:         ptr(v.urls.deleted(c.name)),
+		RecoveryID:         v.urls.deleted(c.name),
 		DeletedDate:        gen.NewUnixTime(d.deletedAt),
 		ScheduledPurgeDate: gen.NewUnixTime(d.purgeAt),
 	}
@@ -135,21 +128,23 @@ func (v *vault) deletedItem(d *deletedCertificate) gen.DeletedCertificateItem {
 func (v *vault) operationWire(c *certificate) *gen.CertificateOperation {
 	op := c.op
 	w := &gen.CertificateOperation{
-		ID:                    ptr(v.urls.pending(c.name)),
-		IssuerParameters:      &gen.IssuerParameters{Name: ptr(op.policy.issuerName), CertificateType: op.policy.certType, CertificateTransparency: op.policy.certTransparency},
-		Csr:                   ptr(op.csr),
+		ID: v.urls.pending(c.name),
+		IssuerParameters: gen.IssuerParameters{
+			Name:                    op.policy.issuerName,
+			CertificateType:         op.policy.certType,
+			CertificateTransparency: op.policy.certTransparency,
+		},
+		Csr:                   op.csr,
 		CancellationRequested: ptr(op.cancel),
-		Status:                ptr(op.status),
-		RequestID:             ptr(op.requestID),
-	}
-	if op.statusDetails != "" {
-		w.StatusDetails = ptr(op.statusDetails)
+		Status:                op.status,
+		StatusDetails:         op.statusDetails,
+		RequestID:             op.requestID,
 	}
 	if op.preserveOrder {
 		w.PreserveCertOrder = ptr(true)
 	}
 	if op.status == statusCompleted {
-		w.Target = ptr(v.urls.certificate(c.name))
+		w.Target = v.urls.certificate(c.name)
 	}
 	if op.err != nil {
 		w.Error = op.err.wire().Error

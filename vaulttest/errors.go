@@ -24,9 +24,9 @@ func (e *apiError) Error() string {
 }
 
 func (e *apiError) wire() gen.KeyVaultError {
-	body := &gen.Error{Code: ptr(e.code), Message: ptr(e.message)}
+	body := gen.Error{Code: e.code, Message: e.message}
 	if e.inner != "" {
-		body.InnerError = &gen.Error{Code: ptr(e.inner)}
+		body.InnerError = &gen.Error{Code: e.inner}
 	}
 	return gen.KeyVaultError{Error: body}
 }

@@ -51,22 +51,21 @@ func Example() {
 	srv := vaulttest.NewServer()
 	defer srv.Close()
 
-	kty := gen.JSONWebKeyTypeEC
-	create := gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
-		KeyProperties:             &gen.KeyProperties{KeyType: &kty},
-		X509CertificateProperties: &gen.X509CertificateProperties{Subject: ptr("CN=www.example.com")},
-		IssuerParameters:          &gen.IssuerParameters{Name: ptr("Self")},
+	create := gen.CertificateCreateParameters{CertificatePolicy: gen.CertificatePolicy{
+		KeyProperties:             gen.KeyProperties{KeyType: gen.JSONWebKeyTypeEC},
+		X509CertificateProperties: gen.X509CertificateProperties{Subject: "CN=www.example.com"},
+		IssuerParameters:          gen.IssuerParameters{Name: "Self"},
 	}}
 	var op gen.CertificateOperation
 	status := send(srv, "POST", "/certificates/web/create", create, &op)
-	fmt.Println(status, *op.Status)
+	fmt.Println(status, op.Status)
 
 	send(srv, "GET", "/certificates/web/pending", nil, &op)
-	fmt.Println(*op.Status, strings.TrimPrefix(*op.Target, srv.URL))
+	fmt.Println(op.Status, strings.TrimPrefix(op.Target, srv.URL))
 
 	var secret gen.SecretBundle
 	send(srv, "GET", "/secrets/web/", nil, &secret)
-	fmt.Println(*secret.ContentType, *secret.Managed)
+	fmt.Println(secret.ContentType, *secret.Managed)
 	// Output:
 	// 202 inProgress
 	// completed /certificates/web
@@ -88,7 +87,7 @@ func ExampleHandler_Seed() {
 		NextLink *string
 	}
 	send(srv, "GET", "/certificates", nil, &page)
-	fmt.Println(len(page.Value), strings.TrimPrefix(*page.Value[0].ID, srv.URL), page.NextLink != nil)
+	fmt.Println(len(page.Value), strings.TrimPrefix(page.Value[0].ID, srv.URL), page.NextLink != nil)
 	// Output:
 	// 5000 cert-0000 cert-4999
 	// 25 /certificates/cert-0000 true
@@ -179,5 +178,3 @@ func ExampleHandler_SetFaults() {
 	// true
 	// true
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -278,6 +279,11 @@ func decodeBody(c *call, v any) error {
 	}
 	return nil
 }
+
+// given reports whether a field of a decoded request was sent. Zero values
+// are left out of the JSON (omitzero), so an empty object such as
+// "policy": {} counts as not sent.
+func given[T any](v T) bool { return !reflect.ValueOf(v).IsZero() }
 
 // recorder remembers the status a response was answered with.
 type recorder struct {

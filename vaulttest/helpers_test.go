@@ -162,20 +162,20 @@ func (h *harness) fail(method, path string, body any, status int, code, inner st
 	h.t.Helper()
 	var e gen.KeyVaultError
 	h.call(method, path, body, status, &e)
-	if e.Error == nil || e.Error.Code == nil || *e.Error.Code != code {
+	if e.Error.Code != code {
 		h.t.Fatalf("%s %s: error %s, want code %s", method, path, mustJSON(e), code)
 	}
 	gotInner := ""
-	if e.Error.InnerError != nil && e.Error.InnerError.Code != nil {
-		gotInner = *e.Error.InnerError.Code
+	if e.Error.InnerError != nil {
+		gotInner = e.Error.InnerError.Code
 	}
 	if gotInner != inner {
 		h.t.Fatalf("%s %s: inner error %q, want %q", method, path, gotInner, inner)
 	}
-	if e.Error.Message == nil || *e.Error.Message == "" {
+	if e.Error.Message == "" {
 		h.t.Fatalf("%s %s: error without message", method, path)
 	}
-	return *e.Error.Message
+	return e.Error.Message
 }
 
 func mustJSON(v any) string {
@@ -184,17 +184,16 @@ func mustJSON(v any) string {
 }
 
 // selfPolicy is a small, fast policy: EC P-256, self-signed.
-func selfPolicy(subject string) *gen.CertificatePolicy {
-	kty := gen.JSONWebKeyTypeEC
-	return &gen.CertificatePolicy{
-		KeyProperties:             &gen.KeyProperties{KeyType: &kty},
-		IssuerParameters:          &gen.IssuerParameters{Name: ptr("Self")},
-		X509CertificateProperties: &gen.X509CertificateProperties{Subject: ptr(subject)},
+func selfPolicy(subject string) gen.CertificatePolicy {
+	return gen.CertificatePolicy{
+		KeyProperties:             gen.KeyProperties{KeyType: gen.JSONWebKeyTypeEC},
+		IssuerParameters:          gen.IssuerParameters{Name: "Self"},
+		X509CertificateProperties: gen.X509CertificateProperties{Subject: subject},
 	}
 }
 
 // create creates a certificate with the policy and returns the operation.
-func (h *harness) create(name string, p *gen.CertificatePolicy) gen.CertificateOperation {
+func (h *harness) create(name string, p gen.CertificatePolicy) gen.CertificateOperation {
 	h.t.Helper()
 	var op gen.CertificateOperation
 	h.call("POST", "/certificates/"+name+"/create", gen.CertificateCreateParameters{CertificatePolicy: p}, http.StatusAccepted, &op)

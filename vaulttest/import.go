@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -28,15 +29,8 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 	if body.Base64EncodedCertificate == "" {
 		return 0, nil, badParameter("value must hold the certificate to import")
 	}
-	contentType := ""
-	if w := body.CertificatePolicy; w != nil && w.SecretProperties != nil && w.SecretProperties.ContentType != nil {
-		contentType = *w.SecretProperties.ContentType
-	}
-	password := ""
-	if body.Password != nil {
-		password = *body.Password
-	}
-	key, ders, certs, contentType, err := parseImport(body.Base64EncodedCertificate, password, contentType)
+	contentType := body.CertificatePolicy.SecretProperties.ContentType
+	key, ders, certs, contentType, err := parseImport(body.Base64EncodedCertificate, body.Password, contentType)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -56,9 +50,9 @@ func (v *vault) importCertificate(c *call) (int, any, error) {
 		return 0, nil, badParameter("the policy's key properties (%s %d) do not match the imported %s key", p.keyType, p.keySize, describeKey(key.Public()))
 	}
 	chain, leaf := orderChain(ders, leaf, preserve)
-	op := &operation{version: newVersion(), policy: p, key: key, preserveOrder: preserve, tags: cloneTags(body.Tags)}
-	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {
-		op.enabled = ptr(*a.Enabled)
+	op := &operation{
+		version: newVersion(), policy: p, key: key, preserveOrder: preserve,
+		tags: maps.Clone(body.Tags), enabled: body.CertificateAttributes.Enabled,
 	}
 
 	v.mu.Lock()

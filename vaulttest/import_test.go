@@ -91,7 +91,7 @@ func TestImportPFX(t *testing.T) {
 	}
 	value := base64.StdEncoding.EncodeToString(pfx)
 
-	msg := h.fail("POST", "/certificates/pfx/import", gen.CertificateImportParameters{Base64EncodedCertificate: value, Password: ptr("hunter2-guess")},
+	msg := h.fail("POST", "/certificates/pfx/import", gen.CertificateImportParameters{Base64EncodedCertificate: value, Password: "hunter2-guess"},
 		http.StatusBadRequest, "BadParameter", "")
 	if bytes.Contains([]byte(msg), []byte("hunter2")) {
 		t.Errorf("the error message repeats the password: %q", msg)
@@ -99,43 +99,43 @@ func TestImportPFX(t *testing.T) {
 
 	var b gen.CertificateBundle
 	h.call("POST", "/certificates/pfx/import", gen.CertificateImportParameters{
-		Base64EncodedCertificate: value, Password: ptr("s3cret!"),
-		Tags: &map[string]string{"src": "pfx"},
+		Base64EncodedCertificate: value, Password: "s3cret!",
+		Tags: map[string]string{"src": "pfx"},
 	}, http.StatusOK, &b)
-	if !bytes.Equal(deref(b.Cer), chain[0].Raw) {
+	if !bytes.Equal(b.Cer, chain[0].Raw) {
 		t.Error("cer is not the imported leaf")
 	}
-	want := &gen.CertificatePolicy{
-		ID: ptr(h.srv.URL + "/certificates/pfx/policy"),
-		KeyProperties: &gen.KeyProperties{
-			KeyType: ptr(gen.JSONWebKeyTypeRSA), KeySize: ptr(int32(2048)), Exportable: ptr(true), ReuseKey: ptr(false),
+	want := gen.CertificatePolicy{
+		ID: h.srv.URL + "/certificates/pfx/policy",
+		KeyProperties: gen.KeyProperties{
+			KeyType: gen.JSONWebKeyTypeRSA, KeySize: 2048, Exportable: ptr(true), ReuseKey: ptr(false),
 		},
-		SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPKCS12)},
-		X509CertificateProperties: &gen.X509CertificateProperties{
-			Subject:                 ptr("CN=imported.example,O=Import Test"),
-			SubjectAlternativeNames: &gen.SubjectAlternativeNames{DNSNames: &[]string{"imported.example"}},
-			Ekus:                    &[]string{"1.3.6.1.5.5.7.3.1"},
-			KeyUsage:                &[]gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature},
-			ValidityInMonths:        ptr(int32(24)),
+		SecretProperties: gen.SecretProperties{ContentType: contentPKCS12},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject:                 "CN=imported.example,O=Import Test",
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{DNSNames: []string{"imported.example"}},
+			Ekus:                    []string{"1.3.6.1.5.5.7.3.1"},
+			KeyUsage:                []gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature},
+			ValidityInMonths:        24,
 		},
-		IssuerParameters: &gen.IssuerParameters{Name: ptr("Unknown")},
-		LifetimeActions: &[]gen.LifetimeAction{{
-			Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(80))},
-			Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionEmailContacts)},
+		IssuerParameters: gen.IssuerParameters{Name: "Unknown"},
+		LifetimeActions: []gen.LifetimeAction{{
+			Trigger: gen.Trigger{LifetimePercentage: 80},
+			Action:  gen.Action{ActionType: gen.CertificatePolicyActionEmailContacts},
 		}},
-		Attributes: &gen.CertificateAttributes{Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now())},
+		Attributes: gen.CertificateAttributes{Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now())},
 	}
 	if diff := cmp.Diff(want, b.Policy); diff != "" {
 		t.Errorf("derived policy (-want +got):\n%s", diff)
 	}
-	if b.Attributes.NotBefore.Time() != chain[0].NotBefore || deref(b.Tags)["src"] != "pfx" {
-		t.Errorf("attributes %s tags %v", mustJSON(b.Attributes), deref(b.Tags))
+	if b.Attributes.NotBefore.Time() != chain[0].NotBefore || b.Tags["src"] != "pfx" {
+		t.Errorf("attributes %s tags %v", mustJSON(b.Attributes), b.Tags)
 	}
 
 	// The secret gives the key and chain back.
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/pfx/", nil, http.StatusOK, &s)
-	data, err := base64.StdEncoding.DecodeString(deref(s.Value))
+	data, err := base64.StdEncoding.DecodeString(s.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,13 +161,13 @@ func TestImportPEM(t *testing.T) {
 		name     string
 		value    string
 		preserve bool
-		policy   *gen.CertificatePolicy
+		policy   gen.CertificatePolicy
 		wantPEM  []*x509.Certificate
 	}{
-		{"text, leaf first", text, false, &gen.CertificatePolicy{SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPEM)}}, chain},
-		{"base64, detected", base64.StdEncoding.EncodeToString([]byte(text)), false, nil, chain},
-		{"order kept", text, true, nil, []*x509.Certificate{chain[1], chain[0]}},
-		{"key first", keyFirst, true, nil, []*x509.Certificate{chain[1], chain[0]}},
+		{"text, leaf first", text, false, gen.CertificatePolicy{SecretProperties: gen.SecretProperties{ContentType: contentPEM}}, chain},
+		{"base64, detected", base64.StdEncoding.EncodeToString([]byte(text)), false, gen.CertificatePolicy{}, chain},
+		{"order kept", text, true, gen.CertificatePolicy{}, []*x509.Certificate{chain[1], chain[0]}},
+		{"key first", keyFirst, true, gen.CertificatePolicy{}, []*x509.Certificate{chain[1], chain[0]}},
 	}
 	for i, tt := range tests {
 		name := []string{"pem-a", "pem-b", "pem-c", "pem-d"}[i]
@@ -175,7 +175,7 @@ func TestImportPEM(t *testing.T) {
 		h.call("POST", "/certificates/"+name+"/import", gen.CertificateImportParameters{
 			Base64EncodedCertificate: tt.value, CertificatePolicy: tt.policy, PreserveCertOrder: ptr(tt.preserve),
 		}, http.StatusOK, &b)
-		if !bytes.Equal(deref(b.Cer), chain[0].Raw) || deref(b.Policy.SecretProperties.ContentType) != contentPEM {
+		if !bytes.Equal(b.Cer, chain[0].Raw) || b.Policy.SecretProperties.ContentType != contentPEM {
 			t.Errorf("%s: bundle %s", tt.name, mustJSON(b))
 		}
 		if deref(b.PreserveCertOrder) != tt.preserve {
@@ -183,7 +183,7 @@ func TestImportPEM(t *testing.T) {
 		}
 		var s gen.SecretBundle
 		h.call("GET", "/secrets/"+name+"/", nil, http.StatusOK, &s)
-		if diff := cmp.Diff(pemBundle(t, key, tt.wantPEM...), deref(s.Value)); diff != "" {
+		if diff := cmp.Diff(pemBundle(t, key, tt.wantPEM...), s.Value); diff != "" {
 			t.Errorf("%s: PEM secret (-want +got):\n%s", tt.name, diff)
 		}
 	}
@@ -198,9 +198,9 @@ func TestImportErrors(t *testing.T) {
 	sec1 := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER})) +
 		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: chain[0].Raw}))
 	otherKey := ecKey(t)
-	pemCT := &gen.CertificatePolicy{SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPEM)}}
-	pfxCT := &gen.CertificatePolicy{SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPKCS12)}}
-	rsaPolicy := &gen.CertificatePolicy{KeyProperties: &gen.KeyProperties{KeyType: ptr(gen.JSONWebKeyTypeRSA)}}
+	pemCT := gen.CertificatePolicy{SecretProperties: gen.SecretProperties{ContentType: contentPEM}}
+	pfxCT := gen.CertificatePolicy{SecretProperties: gen.SecretProperties{ContentType: contentPKCS12}}
+	rsaPolicy := gen.CertificatePolicy{KeyProperties: gen.KeyProperties{KeyType: gen.JSONWebKeyTypeRSA}}
 	tests := []struct {
 		name string
 		body gen.CertificateImportParameters
@@ -238,7 +238,7 @@ func TestImportConflicts(t *testing.T) {
 	h.call("POST", "/certificates/twice/import", body, http.StatusOK, nil)
 	var l gen.CertificateListResult
 	h.call("GET", "/certificates/twice/versions", nil, http.StatusOK, &l)
-	if n := len(deref(l.Value)); n != 2 {
+	if n := len(l.Value); n != 2 {
 		t.Errorf("%d versions after two imports, want 2", n)
 	}
 }

@@ -13,20 +13,20 @@ import (
 	"github.com/kvcerts/kvcerts/gen"
 )
 
-func fullPolicy(t *testing.T, kp *gen.KeyProperties) *policy {
+func fullPolicy(t *testing.T, kp gen.KeyProperties) *policy {
 	t.Helper()
-	p, err := defaultPolicy().applyWire(&gen.CertificatePolicy{
+	p, err := defaultPolicy().applyWire(gen.CertificatePolicy{
 		KeyProperties: kp,
-		X509CertificateProperties: &gen.X509CertificateProperties{
-			Subject: ptr("CN=www.example.com, O=Example"),
-			SubjectAlternativeNames: &gen.SubjectAlternativeNames{
-				DNSNames: &[]string{"www.example.com", "example.com"}, Emails: &[]string{"ops@example.com"},
-				Upns: &[]string{"svc@example.com"}, IPAddresses: &[]string{"192.0.2.7", "2001:db8::1"},
-				Uris: &[]string{"spiffe://example.com/svc"},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject: "CN=www.example.com, O=Example",
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{
+				DNSNames: []string{"www.example.com", "example.com"}, Emails: []string{"ops@example.com"},
+				Upns: []string{"svc@example.com"}, IPAddresses: []string{"192.0.2.7", "2001:db8::1"},
+				Uris: []string{"spiffe://example.com/svc"},
 			},
-			Ekus:             &[]string{"1.3.6.1.5.5.7.3.1", "1.3.6.1.4.1.311.10.3.12"},
-			KeyUsage:         &[]gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature, gen.KeyUsageTypeKeyEncipherment, gen.KeyUsageTypeDecipherOnly},
-			ValidityInMonths: ptr(int32(13)),
+			Ekus:             []string{"1.3.6.1.5.5.7.3.1", "1.3.6.1.4.1.311.10.3.12"},
+			KeyUsage:         []gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature, gen.KeyUsageTypeKeyEncipherment, gen.KeyUsageTypeDecipherOnly},
+			ValidityInMonths: 13,
 		},
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func fullPolicy(t *testing.T, kp *gen.KeyProperties) *policy {
 
 func TestIssueSelfSigned(t *testing.T) {
 	t.Parallel()
-	p := fullPolicy(t, &gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP256)})
+	p := fullPolicy(t, gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP256})
 	key, err := generateKey(p)
 	if err != nil {
 		t.Fatal(err)
@@ -97,10 +97,10 @@ func TestIssueSelfSigned(t *testing.T) {
 
 func TestIssueSANOnlyIsCritical(t *testing.T) {
 	t.Parallel()
-	p, err := defaultPolicy().applyWire(&gen.CertificatePolicy{
-		KeyProperties: &gen.KeyProperties{KeyType: ptr(gen.JSONWebKeyTypeEC)},
-		X509CertificateProperties: &gen.X509CertificateProperties{
-			SubjectAlternativeNames: &gen.SubjectAlternativeNames{DNSNames: &[]string{"only.example"}},
+	p, err := defaultPolicy().applyWire(gen.CertificatePolicy{
+		KeyProperties: gen.KeyProperties{KeyType: gen.JSONWebKeyTypeEC},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{DNSNames: []string{"only.example"}},
 		},
 	})
 	if err != nil {
@@ -139,15 +139,15 @@ func TestGenerateKeyShapes(t *testing.T) {
 	}{
 		// Larger RSA keys take seconds to make; TestPolicyKeyDefaults
 		// covers their policies.
-		{gen.KeyProperties{KeySize: ptr(int32(2048))}, "RSA", 2048, ""},
-		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP256)}, "EC", 256, "P-256"},
-		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384)}, "EC", 384, "P-384"},
-		{gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP521)}, "EC", 521, "P-521"},
+		{gen.KeyProperties{KeySize: 2048}, "RSA", 2048, ""},
+		{gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP256}, "EC", 256, "P-256"},
+		{gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384}, "EC", 384, "P-384"},
+		{gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP521}, "EC", 521, "P-521"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.kty, tt.size), func(t *testing.T) {
 			t.Parallel()
-			p, err := defaultPolicy().applyWire(&gen.CertificatePolicy{KeyProperties: &tt.kp})
+			p, err := defaultPolicy().applyWire(gen.CertificatePolicy{KeyProperties: tt.kp})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestGenerateKeyShapes(t *testing.T) {
 
 func TestNewCSR(t *testing.T) {
 	t.Parallel()
-	p := fullPolicy(t, nil)
+	p := fullPolicy(t, gen.KeyProperties{})
 	der, err := newCSR(p, rsaKey(t))
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestIssueFromCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := fullPolicy(t, &gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384)})
+	p := fullPolicy(t, gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384})
 	key, _ := generateKey(p)
 	der, err := issue(p, key, ca, time.Now())
 	if err != nil {

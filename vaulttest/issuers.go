@@ -18,57 +18,44 @@ func issuerNotFound(name string) *apiError {
 		message: fmt.Sprintf("issuer %q was not found in this vault", name)}
 }
 
+// issuerWire is an issuer's answer. The password is write-only, as with
+// the service, so credentials show the account id alone.
 func (v *vault) issuerWire(is *issuer) *gen.IssuerBundle {
-	b := &gen.IssuerBundle{
-		ID:       ptr(v.urls.issuer(is.name)),
-		Provider: ptr(is.provider),
-		Attributes: &gen.IssuerAttributes{
+	return &gen.IssuerBundle{
+		ID:                  v.urls.issuer(is.name),
+		Provider:            is.provider,
+		Credentials:         gen.IssuerCredentials{AccountID: is.accountID},
+		OrganizationDetails: cloneOrg(is.org),
+		Attributes: gen.IssuerAttributes{
 			Enabled: ptr(is.enabled),
 			Created: gen.NewUnixTime(is.created),
 			Updated: gen.NewUnixTime(is.updated),
 		},
 	}
-	if is.accountID != nil {
-		// The password is write-only, as with the service.
-		b.Credentials = &gen.IssuerCredentials{AccountID: ptr(*is.accountID)}
-	}
-	if is.org != nil {
-		b.OrganizationDetails = cloneOrg(is.org)
-	}
-	return b
 }
 
-func cloneOrg(o *gen.OrganizationDetails) *gen.OrganizationDetails {
-	out := &gen.OrganizationDetails{ID: o.ID}
-	if o.AdminDetails != nil {
-		out.AdminDetails = ptr(slices.Clone(*o.AdminDetails))
-	}
-	return out
+func cloneOrg(o gen.OrganizationDetails) gen.OrganizationDetails {
+	return gen.OrganizationDetails{ID: o.ID, AdminDetails: slices.Clone(o.AdminDetails)}
 }
 
-// applyIssuer lays the given fields over is.
-func applyIssuer(is *issuer, provider *string, cred *gen.IssuerCredentials, org *gen.OrganizationDetails, attrs *gen.IssuerAttributes) error {
-	if provider != nil {
-		if *provider == "" {
-			return badParameter("issuer provider must not be empty")
-		}
-		is.provider = *provider
+// applyIssuer lays the fields set in a request over is; zero values are
+// fields the request left out.
+func applyIssuer(is *issuer, provider string, cred gen.IssuerCredentials, org gen.OrganizationDetails, attrs gen.IssuerAttributes) {
+	if provider != "" {
+		is.provider = provider
 	}
-	if cred != nil {
-		if cred.AccountID != nil {
-			is.accountID = ptr(*cred.AccountID)
-		}
-		if cred.Password != nil {
-			is.password = ptr(*cred.Password)
-		}
+	if cred.AccountID != "" {
+		is.accountID = cred.AccountID
 	}
-	if org != nil {
+	if cred.Password != "" {
+		is.password = cred.Password
+	}
+	if given(org) {
 		is.org = cloneOrg(org)
 	}
-	if attrs != nil && attrs.Enabled != nil {
+	if attrs.Enabled != nil {
 		is.enabled = *attrs.Enabled
 	}
-	return nil
 }
 
 // issuerOf finds the issuer a request names. Callers hold v.mu.
@@ -98,10 +85,11 @@ func (v *vault) setIssuer(c *call) (int, any, error) {
 	if err := decodeBody(c, &body); err != nil {
 		return 0, nil, err
 	}
-	is := &issuer{name: c.name, enabled: true, created: c.now, updated: c.now}
-	if err := applyIssuer(is, &body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
-		return 0, nil, err
+	if body.Provider == "" {
+		return 0, nil, badParameter("issuer provider must not be empty")
 	}
+	is := &issuer{name: c.name, enabled: true, created: c.now, updated: c.now}
+	applyIssuer(is, body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if old := v.issuers[nameKey(c.name)]; old != nil {
@@ -125,9 +113,7 @@ func (v *vault) updateIssuer(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	is := *old
-	if err := applyIssuer(&is, body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes); err != nil {
-		return 0, nil, err
-	}
+	applyIssuer(&is, body.Provider, body.Credentials, body.OrganizationDetails, body.Attributes)
 	is.updated = c.now
 	v.issuers[nameKey(c.name)] = &is
 	return http.StatusOK, v.issuerWire(&is), nil
@@ -156,7 +142,7 @@ func (v *vault) listIssuers(c *call) (int, any, error) {
 	defer v.mu.Unlock()
 	item := func(k string) gen.CertificateIssuerItem {
 		is := v.issuers[k]
-		return gen.CertificateIssuerItem{ID: ptr(v.urls.issuer(is.name)), Provider: ptr(is.provider)}
+		return gen.CertificateIssuerItem{ID: v.urls.issuer(is.name), Provider: is.provider}
 	}
 	return http.StatusOK, list(v, c, "/certificates/issuers", p, slices.Sorted(maps.Keys(v.issuers)), nil, item), nil
 }

@@ -1,6 +1,7 @@
 package vaulttest
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -11,22 +12,22 @@ import (
 func TestIssuers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	org := &gen.OrganizationDetails{AdminDetails: &[]gen.AdministratorDetails{{
-		FirstName: ptr("Ada"), LastName: ptr("Lovelace"), EmailAddress: ptr("ada@example.com"), Phone: ptr("555"),
+	org := gen.OrganizationDetails{AdminDetails: []gen.AdministratorDetails{{
+		FirstName: "Ada", LastName: "Lovelace", EmailAddress: "ada@example.com", Phone: "555",
 	}}}
 	var set gen.IssuerBundle
 	h.call("PUT", "/certificates/issuers/issuer01", gen.CertificateIssuerSetParameters{
 		Provider:            "Test",
-		Credentials:         &gen.IssuerCredentials{AccountID: ptr("acct"), Password: ptr("pa55word")},
+		Credentials:         gen.IssuerCredentials{AccountID: "acct", Password: "pa55word"},
 		OrganizationDetails: org,
 	}, http.StatusOK, &set)
 	now := gen.NewUnixTime(h.clock.Now())
 	want := gen.IssuerBundle{
-		ID:                  ptr(h.srv.URL + "/certificates/issuers/issuer01"),
-		Provider:            ptr("Test"),
-		Credentials:         &gen.IssuerCredentials{AccountID: ptr("acct")}, // never the password
+		ID:                  h.srv.URL + "/certificates/issuers/issuer01",
+		Provider:            "Test",
+		Credentials:         gen.IssuerCredentials{AccountID: "acct"}, // never the password
 		OrganizationDetails: org,
-		Attributes:          &gen.IssuerAttributes{Enabled: ptr(true), Created: now, Updated: now},
+		Attributes:          gen.IssuerAttributes{Enabled: ptr(true), Created: now, Updated: now},
 	}
 	if diff := cmp.Diff(want, set); diff != "" {
 		t.Errorf("set issuer (-want +got):\n%s", diff)
@@ -40,11 +41,11 @@ func TestIssuers(t *testing.T) {
 	h.clock.Advance(3e9)
 	var upd gen.IssuerBundle
 	h.call("PATCH", "/certificates/issuers/issuer01", gen.CertificateIssuerUpdateParameters{
-		Credentials: &gen.IssuerCredentials{AccountID: ptr("acct2")},
-		Attributes:  &gen.IssuerAttributes{Enabled: ptr(false)},
+		Credentials: gen.IssuerCredentials{AccountID: "acct2"},
+		Attributes:  gen.IssuerAttributes{Enabled: ptr(false)},
 	}, http.StatusOK, &upd)
-	want.Credentials.AccountID = ptr("acct2")
-	want.Attributes = &gen.IssuerAttributes{Enabled: ptr(false), Created: now, Updated: gen.NewUnixTime(h.clock.Now())}
+	want.Credentials.AccountID = "acct2"
+	want.Attributes = gen.IssuerAttributes{Enabled: ptr(false), Created: now, Updated: gen.NewUnixTime(h.clock.Now())}
 	if diff := cmp.Diff(want, upd); diff != "" {
 		t.Errorf("updated issuer (-want +got):\n%s", diff)
 	}
@@ -53,10 +54,10 @@ func TestIssuers(t *testing.T) {
 	var list gen.CertificateIssuerListResult
 	h.call("GET", "/certificates/issuers", nil, http.StatusOK, &list)
 	wantList := []gen.CertificateIssuerItem{
-		{ID: ptr(h.srv.URL + "/certificates/issuers/issuer01"), Provider: ptr("Test")},
-		{ID: ptr(h.srv.URL + "/certificates/issuers/issuer02"), Provider: ptr("Other")},
+		{ID: h.srv.URL + "/certificates/issuers/issuer01", Provider: "Test"},
+		{ID: h.srv.URL + "/certificates/issuers/issuer02", Provider: "Other"},
 	}
-	if diff := cmp.Diff(wantList, deref(list.Value)); diff != "" {
+	if diff := cmp.Diff(wantList, list.Value); diff != "" {
 		t.Errorf("issuer list (-want +got):\n%s", diff)
 	}
 
@@ -87,14 +88,14 @@ func TestContacts(t *testing.T) {
 	h.fail("GET", "/certificates/contacts", nil, http.StatusNotFound, "ContactsNotFound", "")
 	h.fail("DELETE", "/certificates/contacts", nil, http.StatusNotFound, "ContactsNotFound", "")
 	list := []gen.Contact{
-		{EmailAddress: ptr("admin@contoso.example"), Name: ptr("Admin"), Phone: ptr("111")},
-		{EmailAddress: ptr("ops@contoso.example")},
+		{EmailAddress: "admin@contoso.example", Name: "Admin", Phone: "111"},
+		{EmailAddress: "ops@contoso.example"},
 	}
-	want := gen.Contacts{ID: ptr(h.srv.URL + "/certificates/contacts"), ContactList: &list}
+	want := gen.Contacts{ID: h.srv.URL + "/certificates/contacts", ContactList: list}
 	for _, step := range []struct {
 		method string
 		body   any
-	}{{"PUT", gen.Contacts{ContactList: &list}}, {"GET", nil}, {"DELETE", nil}} {
+	}{{"PUT", gen.Contacts{ContactList: list}}, {"GET", nil}, {"DELETE", nil}} {
 		var got gen.Contacts
 		h.call(step.method, "/certificates/contacts", step.body, http.StatusOK, &got)
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -102,6 +103,12 @@ func TestContacts(t *testing.T) {
 		}
 	}
 	h.fail("GET", "/certificates/contacts", nil, http.StatusNotFound, "ContactsNotFound", "")
+	// An empty list is a list: it is set and sent back as [].
+	var empty map[string]json.RawMessage
+	h.call("PUT", "/certificates/contacts", json.RawMessage(`{"contacts":[]}`), http.StatusOK, &empty)
+	if got := string(empty["contacts"]); got != "[]" {
+		t.Errorf("contacts set to [] answer %s, want []", got)
+	}
 	h.fail("PUT", "/certificates/contacts", gen.Contacts{}, http.StatusBadRequest, "BadParameter", "")
-	h.fail("PUT", "/certificates/contacts", gen.Contacts{ContactList: &[]gen.Contact{{Name: ptr("nobody")}}}, http.StatusBadRequest, "BadParameter", "")
+	h.fail("PUT", "/certificates/contacts", gen.Contacts{ContactList: []gen.Contact{{Name: "nobody"}}}, http.StatusBadRequest, "BadParameter", "")
 }

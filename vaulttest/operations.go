@@ -38,7 +38,7 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 	var reuse crypto.Signer
 	if err == nil {
 		switch {
-		case body.CertificatePolicy != nil:
+		case given(body.CertificatePolicy):
 			p, err = defaultPolicy().applyWire(body.CertificatePolicy)
 		case existing != nil:
 			p = existing.policy.clone()
@@ -79,14 +79,12 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 		status:        statusInProgress,
 		statusDetails: detailsInProgress,
 		created:       c.now,
-		tags:          cloneTags(body.Tags),
+		tags:          maps.Clone(body.Tags),
 		preserveOrder: body.PreserveCertOrder != nil && *body.PreserveCertOrder,
+		enabled:       body.CertificateAttributes.Enabled,
 	}
 	if p.issuerName == issuerUnknown {
 		op.statusDetails = detailsUnknown
-	}
-	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {
-		op.enabled = ptr(*a.Enabled)
 	}
 
 	v.mu.Lock()
@@ -130,13 +128,6 @@ func (v *vault) checkCreatable(key, name string, now time.Time) error {
 		return conflict("", "certificate %q has a pending operation; merge, cancel or delete it first", name)
 	}
 	return nil
-}
-
-func cloneTags(t *map[string]string) map[string]string {
-	if t == nil {
-		return nil
-	}
-	return maps.Clone(*t)
 }
 
 // settle moves a certificate's operation on: a requested cancellation takes
@@ -320,11 +311,11 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 		return 0, nil, badParameter("no certificate in x5c has the public key of the pending request for %q", c.name)
 	}
 	chain, leaf := orderChain(body.X509Certificates, leaf, op.preserveOrder)
-	if a := body.CertificateAttributes; a != nil && a.Enabled != nil {
-		op.enabled = ptr(*a.Enabled)
+	if e := body.CertificateAttributes.Enabled; e != nil {
+		op.enabled = e
 	}
 	if body.Tags != nil {
-		op.tags = maps.Clone(*body.Tags)
+		op.tags = maps.Clone(body.Tags)
 	}
 	ver, err := v.newVersion(op, chain, leaf, c.now)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -32,7 +33,7 @@ func TestCreateCertificateAnswer(t *testing.T) {
 	if loc == nil {
 		t.Fatalf("Location = %q", hdr.Get("Location"))
 	}
-	csr, err := x509.ParseCertificateRequest(deref(op.Csr))
+	csr, err := x509.ParseCertificateRequest(op.Csr)
 	if err != nil {
 		t.Fatalf("csr: %v", err)
 	}
@@ -40,13 +41,13 @@ func TestCreateCertificateAnswer(t *testing.T) {
 		t.Errorf("csr subject %q", csr.Subject)
 	}
 	want := gen.CertificateOperation{
-		ID:                    ptr(h.srv.URL + "/certificates/new-cert/pending"),
-		IssuerParameters:      &gen.IssuerParameters{Name: ptr("Self")},
+		ID:                    h.srv.URL + "/certificates/new-cert/pending",
+		IssuerParameters:      gen.IssuerParameters{Name: "Self"},
 		Csr:                   op.Csr,
 		CancellationRequested: ptr(false),
-		Status:                ptr("inProgress"),
-		StatusDetails:         ptr(detailsInProgress),
-		RequestID:             ptr(loc[1]),
+		Status:                "inProgress",
+		StatusDetails:         detailsInProgress,
+		RequestID:             loc[1],
 	}
 	if diff := cmp.Diff(want, op); diff != "" {
 		t.Errorf("operation (-want +got):\n%s", diff)
@@ -63,13 +64,13 @@ func TestCreateCompletesAfterDelay(t *testing.T) {
 	h.create("slow", selfPolicy("CN=slow"))
 	var op gen.CertificateOperation
 	h.call("GET", "/certificates/slow/pending", nil, http.StatusOK, &op)
-	if deref(op.Status) != "inProgress" || op.Target != nil {
+	if op.Status != "inProgress" || op.Target != "" {
 		t.Fatalf("before the delay: %s", mustJSON(op))
 	}
 	h.clock.Advance(5 * time.Second)
 	var done gen.CertificateOperation
 	h.call("GET", "/certificates/slow/pending", nil, http.StatusOK, &done)
-	if deref(done.Status) != "completed" || deref(done.Target) != h.srv.URL+"/certificates/slow" || done.StatusDetails != nil {
+	if done.Status != "completed" || done.Target != h.srv.URL+"/certificates/slow" || done.StatusDetails != "" {
 		t.Fatalf("after the delay: %s", mustJSON(done))
 	}
 	var b gen.CertificateBundle
@@ -86,7 +87,7 @@ func TestCreateCompletesAfterPolls(t *testing.T) {
 	for i, want := range []string{"inProgress", "inProgress", "completed", "completed"} {
 		var op gen.CertificateOperation
 		h.call("GET", "/certificates/polled/pending", nil, http.StatusOK, &op)
-		if got := deref(op.Status); got != want {
+		if got := op.Status; got != want {
 			t.Errorf("poll %d: status %q, want %q", i+1, got, want)
 		}
 	}
@@ -95,20 +96,23 @@ func TestCreateCompletesAfterPolls(t *testing.T) {
 func TestCreateErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	kty := gen.JSONWebKeyType("oct")
-	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
-		KeyProperties: &gen.KeyProperties{KeyType: &kty},
+	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: gen.CertificatePolicy{
+		KeyProperties: gen.KeyProperties{KeyType: "oct"},
 	}}, http.StatusBadRequest, "BadParameter", "")
 	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{}, http.StatusBadRequest, "BadParameter", "")
-	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
-		IssuerParameters: &gen.IssuerParameters{Name: ptr("Self")},
+	// An empty policy is left out on the wire, so it is no policy either.
+	if msg := h.fail("POST", "/certificates/x/create", json.RawMessage(`{"policy":{}}`), http.StatusBadRequest, "BadParameter", ""); !strings.Contains(msg, "policy is required") {
+		t.Errorf("create with an empty policy: %q, want the policy required", msg)
+	}
+	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: gen.CertificatePolicy{
+		IssuerParameters: gen.IssuerParameters{Name: "Self"},
 	}}, http.StatusBadRequest, "BadParameter", "")
 	h.fail("POST", "/certificates/x/create", "not an object", http.StatusBadRequest, "BadParameter", "")
 	h.fail("POST", "/certificates/bad.name/create", gen.CertificateCreateParameters{}, http.StatusBadRequest, "BadParameter", "")
 
 	// A pending Unknown-issuer request blocks another create (and import).
 	unknown := selfPolicy("CN=u")
-	unknown.IssuerParameters.Name = ptr("Unknown")
+	unknown.IssuerParameters.Name = "Unknown"
 	h.create("busy", unknown)
 	h.fail("POST", "/certificates/busy/create", gen.CertificateCreateParameters{CertificatePolicy: unknown},
 		http.StatusConflict, "Conflict", "")
@@ -134,13 +138,13 @@ func TestCreateNewVersionReusesPolicyAndKey(t *testing.T) {
 	fourth := latest()
 
 	key := func(b gen.CertificateBundle) any {
-		c, err := x509.ParseCertificate(deref(b.Cer))
+		c, err := x509.ParseCertificate(b.Cer)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c.PublicKey
 	}
-	ids := map[string]bool{deref(first.ID): true, deref(second.ID): true, deref(third.ID): true, deref(fourth.ID): true}
+	ids := map[string]bool{first.ID: true, second.ID: true, third.ID: true, fourth.ID: true}
 	if len(ids) != 4 {
 		t.Fatal("creates did not make new versions")
 	}
@@ -157,13 +161,13 @@ func TestCreateAttributesAndTags(t *testing.T) {
 	h := newHarness(t)
 	h.call("POST", "/certificates/tagged/create", gen.CertificateCreateParameters{
 		CertificatePolicy:     selfPolicy("CN=t"),
-		CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
-		Tags:                  &map[string]string{"env": "test"},
+		CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
+		Tags:                  map[string]string{"env": "test"},
 	}, http.StatusAccepted, nil)
 	var b gen.CertificateBundle
 	h.call("GET", "/certificates/tagged/", nil, http.StatusOK, &b)
-	if deref(b.Attributes.Enabled) || deref(b.Tags)["env"] != "test" {
-		t.Errorf("attributes %s tags %v", mustJSON(b.Attributes), deref(b.Tags))
+	if deref(b.Attributes.Enabled) || b.Tags["env"] != "test" {
+		t.Errorf("attributes %s tags %v", mustJSON(b.Attributes), b.Tags)
 	}
 }
 
@@ -209,9 +213,9 @@ func (ca *externalCA) sign(t *testing.T, csrDER []byte) []byte {
 	return der
 }
 
-func unknownPolicy(subject string) *gen.CertificatePolicy {
+func unknownPolicy(subject string) gen.CertificatePolicy {
 	p := selfPolicy(subject)
-	p.IssuerParameters.Name = ptr("Unknown")
+	p.IssuerParameters.Name = "Unknown"
 	return p
 }
 
@@ -219,17 +223,17 @@ func TestMergeCertificate(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	op := h.create("merged", unknownPolicy("CN=merged.example"))
-	if deref(op.StatusDetails) != detailsUnknown {
-		t.Errorf("status_details = %q", deref(op.StatusDetails))
+	if op.StatusDetails != detailsUnknown {
+		t.Errorf("status_details = %q", op.StatusDetails)
 	}
 	var still gen.CertificateOperation
 	h.call("GET", "/certificates/merged/pending", nil, http.StatusOK, &still)
-	if deref(still.Status) != "inProgress" {
+	if still.Status != "inProgress" {
 		t.Fatalf("Unknown-issuer operation completed by itself: %s", mustJSON(still))
 	}
 
 	ca := newExternalCA(t)
-	leaf := ca.sign(t, deref(op.Csr))
+	leaf := ca.sign(t, op.Csr)
 	// A certificate for another key is refused.
 	other := newExternalCA(t)
 	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{other.cert.Raw}},
@@ -243,21 +247,21 @@ func TestMergeCertificate(t *testing.T) {
 	var b gen.CertificateBundle
 	h.call("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{
 		X509Certificates: [][]byte{ca.cert.Raw, leaf},
-		Tags:             &map[string]string{"merged": "yes"},
+		Tags:             map[string]string{"merged": "yes"},
 	}, http.StatusCreated, &b)
-	if diff := cmp.Diff(leaf, deref(b.Cer)); diff != "" {
+	if diff := cmp.Diff(leaf, b.Cer); diff != "" {
 		t.Errorf("cer is not the merged leaf")
 	}
-	if deref(b.Tags)["merged"] != "yes" {
-		t.Errorf("tags = %v", deref(b.Tags))
+	if b.Tags["merged"] != "yes" {
+		t.Errorf("tags = %v", b.Tags)
 	}
 	h.call("GET", "/certificates/merged/pending", nil, http.StatusOK, &still)
-	if deref(still.Status) != "completed" {
+	if still.Status != "completed" {
 		t.Errorf("operation after merge: %s", mustJSON(still))
 	}
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/merged/?outContentType=application/x-pem-file", nil, http.StatusOK, &s)
-	blocks := pemTypes(deref(s.Value))
+	blocks := pemTypes(s.Value)
 	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE", "PRIVATE KEY"}, blocks); diff != "" {
 		t.Errorf("PEM secret blocks (-want +got):\n%s", diff)
 	}
@@ -271,7 +275,7 @@ func TestMergeOnlyForUnknownIssuer(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, WithDelays(Delays{Create: time.Hour}))
 	op := h.create("selfish", selfPolicy("CN=s"))
-	leaf := newExternalCA(t).sign(t, deref(op.Csr))
+	leaf := newExternalCA(t).sign(t, op.Csr)
 	h.fail("POST", "/certificates/selfish/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},
 		http.StatusBadRequest, "BadParameter", "")
 }
@@ -295,11 +299,11 @@ func TestCancelOperation(t *testing.T) {
 	h.create("cancel-me", unknownPolicy("CN=c"))
 	var op gen.CertificateOperation
 	h.call("PATCH", "/certificates/cancel-me/pending", gen.CertificateOperationUpdateParameter{CancellationRequested: true}, http.StatusOK, &op)
-	if !deref(op.CancellationRequested) || deref(op.Status) != "inProgress" {
+	if !deref(op.CancellationRequested) || op.Status != "inProgress" {
 		t.Fatalf("right after the cancel request: %s", mustJSON(op))
 	}
 	h.call("GET", "/certificates/cancel-me/pending", nil, http.StatusOK, &op)
-	if deref(op.Status) != "cancelled" || deref(op.StatusDetails) != detailsCancelled {
+	if op.Status != "cancelled" || op.StatusDetails != detailsCancelled {
 		t.Errorf("after the cancel request: %s", mustJSON(op))
 	}
 	h.fail("PATCH", "/certificates/missing/pending", gen.CertificateOperationUpdateParameter{CancellationRequested: true},
@@ -333,17 +337,17 @@ func TestConfiguredIssuer(t *testing.T) {
 	h := newHarness(t)
 	h.call("PUT", "/certificates/issuers/my-ca", gen.CertificateIssuerSetParameters{Provider: "Test"}, http.StatusOK, nil)
 	p := selfPolicy("CN=issued.example")
-	p.IssuerParameters.Name = ptr("my-ca")
+	p.IssuerParameters.Name = "my-ca"
 	h.create("issued", p)
 	var op gen.CertificateOperation
 	h.call("GET", "/certificates/issued/pending", nil, http.StatusOK, &op)
-	if deref(op.Status) != "completed" {
+	if op.Status != "completed" {
 		t.Fatalf("operation: %s", mustJSON(op))
 	}
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/issued/?outContentType=application/x-pem-file", nil, http.StatusOK, &s)
 	var certs []*x509.Certificate
-	rest := []byte(deref(s.Value))
+	rest := []byte(s.Value)
 	for {
 		var b *pem.Block
 		if b, rest = pem.Decode(rest); b == nil {
@@ -377,7 +381,7 @@ func TestFailedOperations(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.call("PUT", "/certificates/issuers/off", gen.CertificateIssuerSetParameters{
-		Provider: "Test", Attributes: &gen.IssuerAttributes{Enabled: ptr(false)},
+		Provider: "Test", Attributes: gen.IssuerAttributes{Enabled: ptr(false)},
 	}, http.StatusOK, nil)
 	tests := []struct{ issuer, code string }{
 		{"nobody", "CertificateIssuerNotFound"},
@@ -385,13 +389,13 @@ func TestFailedOperations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := selfPolicy("CN=f")
-		p.IssuerParameters.Name = ptr(tt.issuer)
+		p.IssuerParameters.Name = tt.issuer
 		name := "fail-" + tt.issuer
 		h.create(name, p)
 		var op gen.CertificateOperation
 		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
-		if deref(op.Status) != "failed" || op.Error == nil || deref(op.Error.Code) != tt.code ||
-			!strings.Contains(deref(op.StatusDetails), tt.issuer) {
+		if op.Status != "failed" || op.Error.Code != tt.code ||
+			!strings.Contains(op.StatusDetails, tt.issuer) {
 			t.Errorf("issuer %s: operation %s", tt.issuer, mustJSON(op))
 		}
 		h.fail("GET", "/certificates/"+name+"/", nil, http.StatusNotFound, "CertificateNotFound", "")
@@ -407,8 +411,8 @@ func TestListIncludePending(t *testing.T) {
 		var l gen.CertificateListResult
 		h.call("GET", path, nil, http.StatusOK, &l)
 		var out []string
-		for _, it := range deref(l.Value) {
-			out = append(out, strings.TrimPrefix(deref(it.ID), h.srv.URL))
+		for _, it := range l.Value {
+			out = append(out, strings.TrimPrefix(it.ID, h.srv.URL))
 		}
 		return out
 	}

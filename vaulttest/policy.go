@@ -41,7 +41,7 @@ type policy struct {
 	validityMonths int
 
 	issuerName       string
-	certType         *string
+	certType         string
 	certTransparency *bool
 
 	lifetimeActions []gen.LifetimeAction
@@ -77,38 +77,35 @@ func defaultPolicy() *policy {
 	}
 }
 
-// applyWire lays the fields present in w over a copy of p and validates the
+// applyWire lays the fields set in w over a copy of p and validates the
 // result. It serves create and import (over defaultPolicy) and
-// UpdateCertificatePolicy (over the current policy).
-func (p *policy) applyWire(w *gen.CertificatePolicy) (*policy, error) {
+// UpdateCertificatePolicy (over the current policy). Zero values are fields
+// the request left out; an empty list ([]) is given and clears the list.
+func (p *policy) applyWire(w gen.CertificatePolicy) (*policy, error) {
 	n := p.clone()
-	if w == nil {
-		return n, n.validate()
+	kp := w.KeyProperties
+	if kp.KeyType != "" {
+		wasEC := n.isEC()
+		n.keyType = string(kp.KeyType)
+		if n.isEC() != wasEC {
+			n.curve, n.keySize = "", 0
+		}
 	}
-	if kp := w.KeyProperties; kp != nil {
-		if kp.KeyType != nil {
-			wasEC := n.isEC()
-			n.keyType = string(*kp.KeyType)
-			if n.isEC() != wasEC {
-				n.curve, n.keySize = "", 0
-			}
+	if kp.Curve != "" {
+		n.curve = string(kp.Curve)
+		if kp.KeyType == "" && !n.isEC() {
+			n.keyType = "EC"
 		}
-		if kp.Curve != nil {
-			n.curve = string(*kp.Curve)
-			if kp.KeyType == nil && !n.isEC() {
-				n.keyType = "EC"
-			}
-			n.keySize = 0
-		}
-		if kp.KeySize != nil {
-			n.keySize = int(*kp.KeySize)
-		}
-		if kp.Exportable != nil {
-			n.exportable = *kp.Exportable
-		}
-		if kp.ReuseKey != nil {
-			n.reuseKey = *kp.ReuseKey
-		}
+		n.keySize = 0
+	}
+	if kp.KeySize != 0 {
+		n.keySize = int(kp.KeySize)
+	}
+	if kp.Exportable != nil {
+		n.exportable = *kp.Exportable
+	}
+	if kp.ReuseKey != nil {
+		n.reuseKey = *kp.ReuseKey
 	}
 	if n.isEC() {
 		if n.curve == "" {
@@ -120,46 +117,43 @@ func (p *policy) applyWire(w *gen.CertificatePolicy) (*policy, error) {
 	} else if n.keySize == 0 {
 		n.keySize = 2048
 	}
-	if sp := w.SecretProperties; sp != nil && sp.ContentType != nil {
-		n.contentType = *sp.ContentType
+	if ct := w.SecretProperties.ContentType; ct != "" {
+		n.contentType = ct
 	}
-	if xp := w.X509CertificateProperties; xp != nil {
-		if xp.Subject != nil {
-			n.subject = *xp.Subject
-		}
-		if s := xp.SubjectAlternativeNames; s != nil {
-			n.dnsNames = cloneOr(s.DNSNames, n.dnsNames)
-			n.emails = cloneOr(s.Emails, n.emails)
-			n.upns = cloneOr(s.Upns, n.upns)
-			n.ipAddresses = cloneOr(s.IPAddresses, n.ipAddresses)
-			n.uris = cloneOr(s.Uris, n.uris)
-		}
-		n.ekus = cloneOr(xp.Ekus, n.ekus)
-		if xp.KeyUsage != nil {
-			n.keyUsage = make([]string, len(*xp.KeyUsage))
-			for i, u := range *xp.KeyUsage {
-				n.keyUsage[i] = string(u)
-			}
-		}
-		if xp.ValidityInMonths != nil {
-			n.validityMonths = int(*xp.ValidityInMonths)
+	xp := w.X509CertificateProperties
+	if xp.Subject != "" {
+		n.subject = xp.Subject
+	}
+	s := xp.SubjectAlternativeNames
+	n.dnsNames = cloneOr(s.DNSNames, n.dnsNames)
+	n.emails = cloneOr(s.Emails, n.emails)
+	n.upns = cloneOr(s.Upns, n.upns)
+	n.ipAddresses = cloneOr(s.IPAddresses, n.ipAddresses)
+	n.uris = cloneOr(s.Uris, n.uris)
+	n.ekus = cloneOr(xp.Ekus, n.ekus)
+	if xp.KeyUsage != nil {
+		n.keyUsage = make([]string, len(xp.KeyUsage))
+		for i, u := range xp.KeyUsage {
+			n.keyUsage[i] = string(u)
 		}
 	}
-	if ip := w.IssuerParameters; ip != nil {
-		if ip.Name != nil {
-			n.issuerName = *ip.Name
-		}
-		if ip.CertificateType != nil {
-			n.certType = ptr(*ip.CertificateType)
-		}
-		if ip.CertificateTransparency != nil {
-			n.certTransparency = ptr(*ip.CertificateTransparency)
-		}
+	if xp.ValidityInMonths != 0 {
+		n.validityMonths = int(xp.ValidityInMonths)
+	}
+	ip := w.IssuerParameters
+	if ip.Name != "" {
+		n.issuerName = ip.Name
+	}
+	if ip.CertificateType != "" {
+		n.certType = ip.CertificateType
+	}
+	if ip.CertificateTransparency != nil {
+		n.certTransparency = ip.CertificateTransparency
 	}
 	if w.LifetimeActions != nil {
-		n.lifetimeActions = cloneActions(*w.LifetimeActions)
+		n.lifetimeActions = slices.Clone(w.LifetimeActions)
 	}
-	if w.Attributes != nil && w.Attributes.Enabled != nil {
+	if w.Attributes.Enabled != nil {
 		n.enabled = *w.Attributes.Enabled
 	}
 	return n, n.validate()
@@ -176,29 +170,12 @@ func curveForSize(size int) string {
 	}
 }
 
-func cloneOr(in *[]string, old []string) []string {
+// cloneOr returns a copy of in, or old when in is nil (left out of the request).
+func cloneOr(in, old []string) []string {
 	if in == nil {
 		return old
 	}
-	return slices.Clone(*in)
-}
-
-func cloneActions(in []gen.LifetimeAction) []gen.LifetimeAction {
-	if in == nil {
-		return nil
-	}
-	out := make([]gen.LifetimeAction, len(in))
-	for i, a := range in {
-		if a.Trigger != nil {
-			t := *a.Trigger
-			out[i].Trigger = &t
-		}
-		if a.Action != nil {
-			act := *a.Action
-			out[i].Action = &act
-		}
-	}
-	return out
+	return slices.Clone(in)
 }
 
 func (p *policy) clone() *policy {
@@ -210,7 +187,7 @@ func (p *policy) clone() *policy {
 	n.uris = slices.Clone(p.uris)
 	n.ekus = slices.Clone(p.ekus)
 	n.keyUsage = slices.Clone(p.keyUsage)
-	n.lifetimeActions = cloneActions(p.lifetimeActions)
+	n.lifetimeActions = slices.Clone(p.lifetimeActions)
 	return &n
 }
 
@@ -259,9 +236,6 @@ func (p *policy) validate() error {
 	if err := checkSANs(p); err != nil {
 		return err
 	}
-	if p.issuerName == "" {
-		return badParameter("policy issuer.name is empty")
-	}
 	for i, a := range p.lifetimeActions {
 		if err := checkLifetimeAction(i, a); err != nil {
 			return err
@@ -271,18 +245,18 @@ func (p *policy) validate() error {
 }
 
 func checkLifetimeAction(i int, a gen.LifetimeAction) error {
-	if a.Action == nil || a.Action.ActionType == nil || !a.Action.ActionType.Valid() {
+	if !a.Action.ActionType.Valid() {
 		return badParameter("policy lifetime_actions[%d].action.action_type must be AutoRenew or EmailContacts", i)
 	}
 	t := a.Trigger
-	if t == nil || (t.LifetimePercentage == nil) == (t.DaysBeforeExpiry == nil) {
+	if (t.LifetimePercentage == 0) == (t.DaysBeforeExpiry == 0) {
 		return badParameter("policy lifetime_actions[%d].trigger needs exactly one of lifetime_percentage and days_before_expiry", i)
 	}
-	if t.LifetimePercentage != nil && (*t.LifetimePercentage < 1 || *t.LifetimePercentage > 99) {
-		return badParameter("policy lifetime_actions[%d].trigger.lifetime_percentage %d is outside 1..99", i, *t.LifetimePercentage)
+	if t.LifetimePercentage < 0 || t.LifetimePercentage > 99 {
+		return badParameter("policy lifetime_actions[%d].trigger.lifetime_percentage %d is outside 1..99", i, t.LifetimePercentage)
 	}
-	if t.DaysBeforeExpiry != nil && *t.DaysBeforeExpiry < 1 {
-		return badParameter("policy lifetime_actions[%d].trigger.days_before_expiry %d is below 1", i, *t.DaysBeforeExpiry)
+	if t.DaysBeforeExpiry < 0 {
+		return badParameter("policy lifetime_actions[%d].trigger.days_before_expiry %d is below 1", i, t.DaysBeforeExpiry)
 	}
 	return nil
 }
@@ -320,67 +294,54 @@ func (p *policy) defaultLifetime() {
 		action = gen.CertificatePolicyActionEmailContacts
 	}
 	p.lifetimeActions = []gen.LifetimeAction{{
-		Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(80))},
-		Action:  &gen.Action{ActionType: &action},
+		Trigger: gen.Trigger{LifetimePercentage: 80},
+		Action:  gen.Action{ActionType: action},
 	}}
 }
 
 // wire returns p in the service's JSON shape; id is the policy URL or empty.
-func (p *policy) wire(id string) *gen.CertificatePolicy {
-	kty := gen.JSONWebKeyType(p.keyType)
-	kp := &gen.KeyProperties{
-		KeyType:    &kty,
-		KeySize:    ptr(int32(p.keySize)),
-		Exportable: ptr(p.exportable),
-		ReuseKey:   ptr(p.reuseKey),
-	}
-	if p.curve != "" {
-		crv := gen.JSONWebKeyCurveName(p.curve)
-		kp.Curve = &crv
-	}
+// ekus and key_usage are always sent, empty lists included; empty SAN lists
+// are left out.
+func (p *policy) wire(id string) gen.CertificatePolicy {
 	usages := make([]gen.KeyUsageType, len(p.keyUsage))
 	for i, u := range p.keyUsage {
 		usages[i] = gen.KeyUsageType(u)
 	}
-	xp := &gen.X509CertificateProperties{
-		Ekus:             ptr(nonNil(p.ekus)),
-		KeyUsage:         &usages,
-		ValidityInMonths: ptr(int32(p.validityMonths)),
-	}
-	if p.subject != "" {
-		xp.Subject = ptr(p.subject)
-	}
-	if p.hasSANs() {
-		xp.SubjectAlternativeNames = &gen.SubjectAlternativeNames{
-			DNSNames:    optSlice(p.dnsNames),
-			Emails:      optSlice(p.emails),
-			Upns:        optSlice(p.upns),
-			IPAddresses: optSlice(p.ipAddresses),
-			Uris:        optSlice(p.uris),
-		}
-	}
-	w := &gen.CertificatePolicy{
-		KeyProperties:             kp,
-		SecretProperties:          &gen.SecretProperties{ContentType: ptr(p.contentType)},
-		X509CertificateProperties: xp,
-		IssuerParameters: &gen.IssuerParameters{
-			Name:                    ptr(p.issuerName),
+	return gen.CertificatePolicy{
+		ID: id,
+		KeyProperties: gen.KeyProperties{
+			KeyType:    gen.JSONWebKeyType(p.keyType),
+			KeySize:    int32(p.keySize),
+			Curve:      gen.JSONWebKeyCurveName(p.curve),
+			Exportable: ptr(p.exportable),
+			ReuseKey:   ptr(p.reuseKey),
+		},
+		SecretProperties: gen.SecretProperties{ContentType: p.contentType},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject:          p.subject,
+			Ekus:             nonNil(p.ekus),
+			KeyUsage:         usages,
+			ValidityInMonths: int32(p.validityMonths),
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{
+				DNSNames:    optSlice(p.dnsNames),
+				Emails:      optSlice(p.emails),
+				Upns:        optSlice(p.upns),
+				IPAddresses: optSlice(p.ipAddresses),
+				Uris:        optSlice(p.uris),
+			},
+		},
+		IssuerParameters: gen.IssuerParameters{
+			Name:                    p.issuerName,
 			CertificateType:         p.certType,
 			CertificateTransparency: p.certTransparency,
 		},
-		Attributes: &gen.CertificateAttributes{
+		LifetimeActions: slices.Clone(p.lifetimeActions),
+		Attributes: gen.CertificateAttributes{
 			Enabled: ptr(p.enabled),
 			Created: gen.NewUnixTime(p.created),
 			Updated: gen.NewUnixTime(p.updated),
 		},
 	}
-	if id != "" {
-		w.ID = ptr(id)
-	}
-	if p.lifetimeActions != nil {
-		w.LifetimeActions = ptr(cloneActions(p.lifetimeActions))
-	}
-	return w
 }
 
 func nonNil(s []string) []string {
@@ -390,11 +351,12 @@ func nonNil(s []string) []string {
 	return slices.Clone(s)
 }
 
-func optSlice(s []string) *[]string {
+// optSlice copies s for the wire, leaving an empty list out.
+func optSlice(s []string) []string {
 	if len(s) == 0 {
 		return nil
 	}
-	return ptr(slices.Clone(s))
+	return slices.Clone(s)
 }
 
 // parseOID parses a dotted object identifier such as "1.3.6.1.5.5.7.3.1".

@@ -11,32 +11,30 @@ import (
 
 func TestPolicyKeyDefaults(t *testing.T) {
 	t.Parallel()
-	kty := func(s string) *gen.JSONWebKeyType { k := gen.JSONWebKeyType(s); return &k }
-	crv := func(s string) *gen.JSONWebKeyCurveName { c := gen.JSONWebKeyCurveName(s); return &c }
 	tests := []struct {
 		name    string
-		kp      *gen.KeyProperties
+		kp      gen.KeyProperties
 		kty     string
 		size    int
 		curve   string
 		export  bool
 		wantErr string
 	}{
-		{"empty", nil, "RSA", 2048, "", true, ""},
-		{"rsa 4096", &gen.KeyProperties{KeySize: ptr(int32(4096))}, "RSA", 4096, "", true, ""},
-		{"rsa-hsm 3072", &gen.KeyProperties{KeyType: kty("RSA-HSM"), KeySize: ptr(int32(3072))}, "RSA-HSM", 3072, "", true, ""},
-		{"ec default curve", &gen.KeyProperties{KeyType: kty("EC")}, "EC", 256, "P-256", true, ""},
-		{"ec by size", &gen.KeyProperties{KeyType: kty("EC"), KeySize: ptr(int32(384))}, "EC", 384, "P-384", true, ""},
-		{"curve implies ec", &gen.KeyProperties{Curve: crv("P-521")}, "EC", 521, "P-521", true, ""},
-		{"not exportable", &gen.KeyProperties{Exportable: ptr(false)}, "RSA", 2048, "", false, ""},
-		{"rsa 1024", &gen.KeyProperties{KeySize: ptr(int32(1024))}, "", 0, "", false, "key_size 1024"},
-		{"oct", &gen.KeyProperties{KeyType: kty("oct")}, "", 0, "", false, `kty "oct"`},
-		{"p-256k", &gen.KeyProperties{Curve: crv("P-256K")}, "", 0, "", false, `crv "P-256K"`},
-		{"ec size mismatch", &gen.KeyProperties{Curve: crv("P-256"), KeySize: ptr(int32(384))}, "", 0, "", false, "does not match curve"},
-		{"rsa with curve", &gen.KeyProperties{KeyType: kty("RSA"), Curve: crv("P-256")}, "", 0, "", false, "not valid for key type"},
+		{"empty", gen.KeyProperties{}, "RSA", 2048, "", true, ""},
+		{"rsa 4096", gen.KeyProperties{KeySize: 4096}, "RSA", 4096, "", true, ""},
+		{"rsa-hsm 3072", gen.KeyProperties{KeyType: "RSA-HSM", KeySize: 3072}, "RSA-HSM", 3072, "", true, ""},
+		{"ec default curve", gen.KeyProperties{KeyType: "EC"}, "EC", 256, "P-256", true, ""},
+		{"ec by size", gen.KeyProperties{KeyType: "EC", KeySize: 384}, "EC", 384, "P-384", true, ""},
+		{"curve implies ec", gen.KeyProperties{Curve: "P-521"}, "EC", 521, "P-521", true, ""},
+		{"not exportable", gen.KeyProperties{Exportable: ptr(false)}, "RSA", 2048, "", false, ""},
+		{"rsa 1024", gen.KeyProperties{KeySize: 1024}, "", 0, "", false, "key_size 1024"},
+		{"oct", gen.KeyProperties{KeyType: "oct"}, "", 0, "", false, `kty "oct"`},
+		{"p-256k", gen.KeyProperties{Curve: "P-256K"}, "", 0, "", false, `crv "P-256K"`},
+		{"ec size mismatch", gen.KeyProperties{Curve: "P-256", KeySize: 384}, "", 0, "", false, "does not match curve"},
+		{"rsa with curve", gen.KeyProperties{KeyType: "RSA", Curve: "P-256"}, "", 0, "", false, "not valid for key type"},
 	}
 	for _, tt := range tests {
-		p, err := defaultPolicy().applyWire(&gen.CertificatePolicy{KeyProperties: tt.kp})
+		p, err := defaultPolicy().applyWire(gen.CertificatePolicy{KeyProperties: tt.kp})
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.wantErr)
@@ -56,12 +54,11 @@ func TestPolicyKeyDefaults(t *testing.T) {
 
 func TestPolicyUpdateSwitchesKeyFamily(t *testing.T) {
 	t.Parallel()
-	ec, err := defaultPolicy().applyWire(&gen.CertificatePolicy{KeyProperties: &gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384)}})
+	ec, err := defaultPolicy().applyWire(gen.CertificatePolicy{KeyProperties: gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kty := gen.JSONWebKeyTypeRSA
-	rsa, err := ec.applyWire(&gen.CertificatePolicy{KeyProperties: &gen.KeyProperties{KeyType: &kty}})
+	rsa, err := ec.applyWire(gen.CertificatePolicy{KeyProperties: gen.KeyProperties{KeyType: gen.JSONWebKeyTypeRSA}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,36 +72,34 @@ func TestPolicyUpdateSwitchesKeyFamily(t *testing.T) {
 
 func TestPolicyValidation(t *testing.T) {
 	t.Parallel()
-	bad := func(s string) *gen.KeyUsageType { k := gen.KeyUsageType(s); return &k }
-	action := gen.CertificatePolicyAction("Explode")
 	tests := []struct {
 		name string
 		w    gen.CertificatePolicy
 		want string
 	}{
-		{"content type", gen.CertificatePolicy{SecretProperties: &gen.SecretProperties{ContentType: ptr("text/plain")}}, "contentType"},
-		{"validity", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{ValidityInMonths: ptr(int32(0))}}, "validity_months 0"},
-		{"subject", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{Subject: ptr("CN")}}, "subject"},
-		{"key usage", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{KeyUsage: &[]gen.KeyUsageType{*bad("fly")}}}, "key_usage"},
-		{"eku", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{Ekus: &[]string{"serverAuth"}}}, "ekus"},
-		{"dns", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{SubjectAlternativeNames: &gen.SubjectAlternativeNames{DNSNames: &[]string{"a b"}}}}, "dns_names"},
-		{"email", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{SubjectAlternativeNames: &gen.SubjectAlternativeNames{Emails: &[]string{"nobody"}}}}, "emails"},
-		{"upn", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{SubjectAlternativeNames: &gen.SubjectAlternativeNames{Upns: &[]string{"nobody"}}}}, "upns"},
-		{"ip", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{SubjectAlternativeNames: &gen.SubjectAlternativeNames{IPAddresses: &[]string{"10.0.0"}}}}, "ipAddresses"},
-		{"uri", gen.CertificatePolicy{X509CertificateProperties: &gen.X509CertificateProperties{SubjectAlternativeNames: &gen.SubjectAlternativeNames{Uris: &[]string{"relative/path"}}}}, "uris"},
-		{"issuer", gen.CertificatePolicy{IssuerParameters: &gen.IssuerParameters{Name: ptr("")}}, "issuer.name"},
-		{"action", gen.CertificatePolicy{LifetimeActions: &[]gen.LifetimeAction{{Action: &gen.Action{ActionType: &action}, Trigger: &gen.Trigger{DaysBeforeExpiry: ptr(int32(3))}}}}, "action_type"},
-		{"trigger both", gen.CertificatePolicy{LifetimeActions: &[]gen.LifetimeAction{{
-			Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionAutoRenew)},
-			Trigger: &gen.Trigger{DaysBeforeExpiry: ptr(int32(3)), LifetimePercentage: ptr(int32(50))},
+		{"content type", gen.CertificatePolicy{SecretProperties: gen.SecretProperties{ContentType: "text/plain"}}, "contentType"},
+		{"validity", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{ValidityInMonths: -1}}, "validity_months -1"},
+		{"long validity", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{ValidityInMonths: 1201}}, "validity_months 1201"},
+		{"subject", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{Subject: "CN"}}, "subject"},
+		{"key usage", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{KeyUsage: []gen.KeyUsageType{"fly"}}}, "key_usage"},
+		{"eku", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{Ekus: []string{"serverAuth"}}}, "ekus"},
+		{"dns", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{SubjectAlternativeNames: gen.SubjectAlternativeNames{DNSNames: []string{"a b"}}}}, "dns_names"},
+		{"email", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{SubjectAlternativeNames: gen.SubjectAlternativeNames{Emails: []string{"nobody"}}}}, "emails"},
+		{"upn", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{SubjectAlternativeNames: gen.SubjectAlternativeNames{Upns: []string{"nobody"}}}}, "upns"},
+		{"ip", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{SubjectAlternativeNames: gen.SubjectAlternativeNames{IPAddresses: []string{"10.0.0"}}}}, "ipAddresses"},
+		{"uri", gen.CertificatePolicy{X509CertificateProperties: gen.X509CertificateProperties{SubjectAlternativeNames: gen.SubjectAlternativeNames{Uris: []string{"relative/path"}}}}, "uris"},
+		{"action", gen.CertificatePolicy{LifetimeActions: []gen.LifetimeAction{{Action: gen.Action{ActionType: "Explode"}, Trigger: gen.Trigger{DaysBeforeExpiry: 3}}}}, "action_type"},
+		{"trigger both", gen.CertificatePolicy{LifetimeActions: []gen.LifetimeAction{{
+			Action:  gen.Action{ActionType: gen.CertificatePolicyActionAutoRenew},
+			Trigger: gen.Trigger{DaysBeforeExpiry: 3, LifetimePercentage: 50},
 		}}}, "exactly one"},
-		{"percentage", gen.CertificatePolicy{LifetimeActions: &[]gen.LifetimeAction{{
-			Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionAutoRenew)},
-			Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(100))},
+		{"percentage", gen.CertificatePolicy{LifetimeActions: []gen.LifetimeAction{{
+			Action:  gen.Action{ActionType: gen.CertificatePolicyActionAutoRenew},
+			Trigger: gen.Trigger{LifetimePercentage: 100},
 		}}}, "lifetime_percentage 100"},
 	}
 	for _, tt := range tests {
-		_, err := defaultPolicy().applyWire(&tt.w)
+		_, err := defaultPolicy().applyWire(tt.w)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -122,8 +117,8 @@ func TestPolicyCompleteForIssuance(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []gen.LifetimeAction{{
-		Trigger: &gen.Trigger{LifetimePercentage: ptr(int32(80))},
-		Action:  &gen.Action{ActionType: ptr(gen.CertificatePolicyActionEmailContacts)},
+		Trigger: gen.Trigger{LifetimePercentage: 80},
+		Action:  gen.Action{ActionType: gen.CertificatePolicyActionEmailContacts},
 	}}
 	if diff := cmp.Diff(want, p.lifetimeActions); diff != "" {
 		t.Errorf("Unknown issuer lifetime actions (-want +got):\n%s", diff)
@@ -140,20 +135,20 @@ func TestPolicyCompleteForIssuance(t *testing.T) {
 // shape, as state files and backups rely on.
 func TestPolicyWireRoundTrip(t *testing.T) {
 	t.Parallel()
-	w := &gen.CertificatePolicy{
-		KeyProperties:    &gen.KeyProperties{Curve: ptr(gen.JSONWebKeyCurveNameP384), Exportable: ptr(false), ReuseKey: ptr(true)},
-		SecretProperties: &gen.SecretProperties{ContentType: ptr(contentPEM)},
-		X509CertificateProperties: &gen.X509CertificateProperties{
-			Subject: ptr("CN=round, O=Trip"),
-			SubjectAlternativeNames: &gen.SubjectAlternativeNames{
-				DNSNames: &[]string{"a.example"}, Emails: &[]string{"a@example.com"}, Upns: &[]string{"u@example.com"},
-				IPAddresses: &[]string{"10.1.2.3"}, Uris: &[]string{"spiffe://example/a"},
+	w := gen.CertificatePolicy{
+		KeyProperties:    gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384, Exportable: ptr(false), ReuseKey: ptr(true)},
+		SecretProperties: gen.SecretProperties{ContentType: contentPEM},
+		X509CertificateProperties: gen.X509CertificateProperties{
+			Subject: "CN=round, O=Trip",
+			SubjectAlternativeNames: gen.SubjectAlternativeNames{
+				DNSNames: []string{"a.example"}, Emails: []string{"a@example.com"}, Upns: []string{"u@example.com"},
+				IPAddresses: []string{"10.1.2.3"}, Uris: []string{"spiffe://example/a"},
 			},
-			Ekus:             &[]string{"1.3.6.1.5.5.7.3.1"},
-			KeyUsage:         &[]gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature},
-			ValidityInMonths: ptr(int32(24)),
+			Ekus:             []string{"1.3.6.1.5.5.7.3.1"},
+			KeyUsage:         []gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature},
+			ValidityInMonths: 24,
 		},
-		IssuerParameters: &gen.IssuerParameters{Name: ptr("Self"), CertificateType: ptr("OV-SSL"), CertificateTransparency: ptr(true)},
+		IssuerParameters: gen.IssuerParameters{Name: "Self", CertificateType: "OV-SSL", CertificateTransparency: ptr(true)},
 	}
 	p, err := defaultPolicy().applyWire(w)
 	if err != nil {
@@ -164,7 +159,7 @@ func TestPolicyWireRoundTrip(t *testing.T) {
 	}
 	p.created = time.Unix(1700000000, 0).UTC()
 	p.updated = time.Unix(1700000100, 0).UTC()
-	back, err := decodePolicy(p.wire(""))
+	back, err := decodePolicy(ptr(p.wire("")))
 	if err != nil {
 		t.Fatal(err)
 	}

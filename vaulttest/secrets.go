@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/http"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -44,14 +45,12 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	bundle := &gen.SecretBundle{
-		ID:         ptr(v.urls.secret(cert.name, ver.id)),
-		Kid:        ptr(v.urls.key(cert.name, ver.id)),
-		Managed:    ptr(true),
-		Attributes: (*gen.SecretAttributes)(v.attributes(ver)),
-		Tags:       tagsOf(ver.tags),
-	}
-	if prev := cert.previous(ver); prev != "" {
-		bundle.PreviousVersion = ptr(prev)
+		ID:              v.urls.secret(cert.name, ver.id),
+		Kid:             v.urls.key(cert.name, ver.id),
+		Managed:         ptr(true),
+		Attributes:      gen.SecretAttributes(v.attributes(ver)),
+		Tags:            maps.Clone(ver.tags),
+		PreviousVersion: cert.previous(ver),
 	}
 	chain, leaf, stored := ver.chain, ver.leaf, ver.contentType
 	var key crypto.Signer
@@ -77,8 +76,8 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("encode secret: %w", err)
 	}
-	bundle.Value = &value
-	bundle.ContentType = &target
+	bundle.Value = value
+	bundle.ContentType = target
 	return http.StatusOK, bundle, nil
 }
 

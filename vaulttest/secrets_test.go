@@ -20,25 +20,24 @@ func TestGetSecretPKCS12(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	b := h.createDone("sec")
-	version := deref(b.ID)[strings.LastIndexByte(deref(b.ID), '/')+1:]
+	version := b.ID[strings.LastIndexByte(b.ID, '/')+1:]
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/sec/"+version, nil, http.StatusOK, &s)
-	level := gen.DeletionRecoveryLevelRecoverablePurgeable
 	want := gen.SecretBundle{
 		ID:          b.Sid,
 		Kid:         b.Kid,
-		ContentType: ptr(contentPKCS12),
+		ContentType: contentPKCS12,
 		Managed:     ptr(true),
 		Value:       s.Value,
-		Attributes: &gen.SecretAttributes{
+		Attributes: gen.SecretAttributes{
 			Enabled: ptr(true), NotBefore: b.Attributes.NotBefore, Expires: b.Attributes.Expires,
-			Created: b.Attributes.Created, Updated: b.Attributes.Updated, RecoveryLevel: &level, RecoverableDays: ptr(int32(90)),
+			Created: b.Attributes.Created, Updated: b.Attributes.Updated, RecoveryLevel: gen.DeletionRecoveryLevelRecoverablePurgeable, RecoverableDays: 90,
 		},
 	}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("secret (-want +got):\n%s", diff)
 	}
-	data, err := base64.StdEncoding.DecodeString(deref(s.Value))
+	data, err := base64.StdEncoding.DecodeString(s.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +48,7 @@ func TestGetSecretPKCS12(t *testing.T) {
 	if !publicKeyEqual(leaf.PublicKey, key.(crypto.Signer).Public()) {
 		t.Error("the PKCS#12 key does not match its certificate")
 	}
-	if !leaf.Equal(mustParse(t, deref(b.Cer))) {
+	if !leaf.Equal(mustParse(t, b.Cer)) {
 		t.Error("the PKCS#12 certificate is not the certificate's cer")
 	}
 }
@@ -68,7 +67,7 @@ func TestGetSecretConversionAndContentTypes(t *testing.T) {
 	h := newHarness(t)
 	h.createDone("pfx")
 	pemPolicy := selfPolicy("CN=pem")
-	pemPolicy.SecretProperties = &gen.SecretProperties{ContentType: ptr(contentPEM)}
+	pemPolicy.SecretProperties = gen.SecretProperties{ContentType: contentPEM}
 	h.create("pem", pemPolicy)
 
 	tests := []struct {
@@ -84,21 +83,21 @@ func TestGetSecretConversionAndContentTypes(t *testing.T) {
 	for _, tt := range tests {
 		var s gen.SecretBundle
 		h.call("GET", tt.path, nil, http.StatusOK, &s)
-		if deref(s.ContentType) != tt.ct {
-			t.Errorf("%s: contentType %q, want %q", tt.path, deref(s.ContentType), tt.ct)
+		if s.ContentType != tt.ct {
+			t.Errorf("%s: contentType %q, want %q", tt.path, s.ContentType, tt.ct)
 		}
 		if tt.blocks != nil {
-			if diff := cmp.Diff(tt.blocks, pemTypes(deref(s.Value))); diff != "" {
+			if diff := cmp.Diff(tt.blocks, pemTypes(s.Value)); diff != "" {
 				t.Errorf("%s: PEM blocks (-want +got):\n%s", tt.path, diff)
 			}
-			_, rest := pem.Decode([]byte(deref(s.Value)))
+			_, rest := pem.Decode([]byte(s.Value))
 			if block, _ := pem.Decode(rest); block == nil {
 				t.Errorf("%s: no key after the certificate", tt.path)
 			} else if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
 				t.Errorf("%s: the key is not PKCS#8: %v", tt.path, err)
 			}
 			// crypto/tls reads the layout as it is.
-			if _, err := tls.X509KeyPair([]byte(deref(s.Value)), []byte(deref(s.Value))); err != nil {
+			if _, err := tls.X509KeyPair([]byte(s.Value), []byte(s.Value)); err != nil {
 				t.Errorf("%s: tls.X509KeyPair: %v", tt.path, err)
 			}
 		}
@@ -113,18 +112,18 @@ func TestGetSecretNonExportable(t *testing.T) {
 	for _, ct := range []string{contentPKCS12, contentPEM} {
 		p := selfPolicy("CN=locked")
 		p.KeyProperties.Exportable = ptr(false)
-		p.SecretProperties = &gen.SecretProperties{ContentType: ptr(ct)}
+		p.SecretProperties = gen.SecretProperties{ContentType: ct}
 		name := "locked-" + strings.ReplaceAll(strings.TrimPrefix(ct, "application/x-"), "-", "")
 		h.create(name, p)
 		var s gen.SecretBundle
 		h.call("GET", "/secrets/"+name+"/", nil, http.StatusOK, &s)
 		if ct == contentPEM {
-			if diff := cmp.Diff([]string{"CERTIFICATE"}, pemTypes(deref(s.Value))); diff != "" {
+			if diff := cmp.Diff([]string{"CERTIFICATE"}, pemTypes(s.Value)); diff != "" {
 				t.Errorf("PEM blocks of a non-exportable key (-want +got):\n%s", diff)
 			}
 			continue
 		}
-		data, _ := base64.StdEncoding.DecodeString(deref(s.Value))
+		data, _ := base64.StdEncoding.DecodeString(s.Value)
 		if _, _, _, err := pkcs12.DecodeChain(data, ""); err == nil {
 			t.Error("the PKCS#12 of a non-exportable key holds a private key")
 		}
@@ -139,7 +138,7 @@ func TestGetSecretErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.call("POST", "/certificates/off/create", gen.CertificateCreateParameters{
-		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(false)},
+		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
 	}, http.StatusAccepted, nil)
 	h.fail("GET", "/secrets/off/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
 	h.fail("GET", "/secrets/none/", nil, http.StatusNotFound, "SecretNotFound", "")
@@ -158,25 +157,25 @@ func TestGetSecretPreviousVersion(t *testing.T) {
 		t.Helper()
 		var s gen.SecretBundle
 		h.call("GET", "/secrets/"+name+"/"+version, nil, http.StatusOK, &s)
-		return deref(s.PreviousVersion)
+		return s.PreviousVersion
 	}
 
 	var versions []string // of "renewed", oldest first
-	versions = append(versions, versionOf(deref(h.createDone("renewed").ID)))
+	versions = append(versions, versionOf(h.createDone("renewed").ID))
 	h.call("POST", "/certificates/renewed/create", gen.CertificateCreateParameters{}, http.StatusAccepted, nil)
 	var b gen.CertificateBundle
 	h.call("GET", "/certificates/renewed/", nil, http.StatusOK, &b)
-	versions = append(versions, versionOf(deref(b.ID)))
+	versions = append(versions, versionOf(b.ID))
 	key := ecKey(t)
 	h.call("POST", "/certificates/renewed/import", gen.CertificateImportParameters{
 		Base64EncodedCertificate: pemBundle(t, key, leafWithCA(t, key)[0]),
 	}, http.StatusOK, &b)
-	versions = append(versions, versionOf(deref(b.ID)))
+	versions = append(versions, versionOf(b.ID))
 	op := h.create("renewed", unknownPolicy("CN=renewed"))
 	h.call("POST", "/certificates/renewed/pending/merge", gen.CertificateMergeParameters{
-		X509Certificates: [][]byte{newExternalCA(t).sign(t, deref(op.Csr))},
+		X509Certificates: [][]byte{newExternalCA(t).sign(t, op.Csr)},
 	}, http.StatusCreated, &b)
-	versions = append(versions, versionOf(deref(b.ID)))
+	versions = append(versions, versionOf(b.ID))
 
 	want := []string{"", versions[0], versions[1], versions[2]}
 	check := func(when string) {
@@ -215,14 +214,14 @@ func TestGetSecretPreviousVersion(t *testing.T) {
 	h.call("GET", "/certificates/seeded-0/versions", nil, http.StatusOK, &list)
 	var listed, walked []string
 	for _, it := range list.Value {
-		listed = append(listed, versionOf(deref(it.ID)))
+		listed = append(listed, versionOf(it.ID))
 	}
 	// Walking back from the latest visits every version once.
 	for v := ""; len(walked) <= len(listed); {
 		var s gen.SecretBundle
 		h.call("GET", "/secrets/seeded-0/"+v, nil, http.StatusOK, &s)
-		walked = append(walked, versionOf(deref(s.ID)))
-		if v = deref(s.PreviousVersion); v == "" {
+		walked = append(walked, versionOf(s.ID))
+		if v = s.PreviousVersion; v == "" {
 			break
 		}
 	}
@@ -251,7 +250,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 		var op gen.CertificateOperation
 		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
 		h.call("POST", "/certificates/"+name+"/pending/merge", gen.CertificateMergeParameters{
-			X509Certificates: [][]byte{ca.cert.Raw, ca.sign(t, deref(op.Csr))},
+			X509Certificates: [][]byte{ca.cert.Raw, ca.sign(t, op.Csr)},
 		}, http.StatusCreated, nil)
 	}
 	importPFX := func(name string, preserve bool) {
@@ -274,7 +273,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 		tt.add(tt.name, tt.keep)
 		var s gen.SecretBundle
 		h.call("GET", "/secrets/"+tt.name+"/", nil, http.StatusOK, &s)
-		data, err := base64.StdEncoding.DecodeString(deref(s.Value))
+		data, err := base64.StdEncoding.DecodeString(s.Value)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +292,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 
 		h.call("GET", "/secrets/"+tt.name+"/?outContentType="+contentPEM, nil, http.StatusOK, &s)
 		var pemCerts []*x509.Certificate
-		for rest := []byte(deref(s.Value)); ; {
+		for rest := []byte(s.Value); ; {
 			var b *pem.Block
 			if b, rest = pem.Decode(rest); b == nil {
 				break

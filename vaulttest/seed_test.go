@@ -22,9 +22,9 @@ func TestSeed(t *testing.T) {
 	}
 	var b gen.CertificateBundle
 	h.call("GET", "/certificates/load-123/", nil, http.StatusOK, &b)
-	cert := mustParse(t, deref(b.Cer))
-	if cert.Subject.CommonName != "vaulttest-seed" || deref(b.Tags)["seed"] != "yes" {
-		t.Errorf("seeded certificate %s tags %v", cert.Subject, deref(b.Tags))
+	cert := mustParse(t, b.Cer)
+	if cert.Subject.CommonName != "vaulttest-seed" || b.Tags["seed"] != "yes" {
+		t.Errorf("seeded certificate %s tags %v", cert.Subject, b.Tags)
 	}
 	var versions listPage[gen.CertificateItem]
 	h.call("GET", "/certificates/load-123/versions", nil, http.StatusOK, &versions)
@@ -57,8 +57,8 @@ func TestSeedOptions(t *testing.T) {
 	}
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/pem-0/", nil, http.StatusOK, &s)
-	if deref(s.ContentType) != contentPEM {
-		t.Errorf("content type %q", deref(s.ContentType))
+	if s.ContentType != contentPEM {
+		t.Errorf("content type %q", s.ContentType)
 	}
 	for _, o := range []*SeedOptions{{Prefix: "bad_"}, {ContentType: "text/plain"}, {Versions: -1}} {
 		if _, err := h.srv.Seed(1, o); err == nil {
@@ -79,8 +79,8 @@ func TestAddCertificate(t *testing.T) {
 	}
 	var b gen.CertificateBundle
 	h.call("GET", strings.TrimPrefix(id, h.srv.URL), nil, http.StatusOK, &b)
-	if c := mustParse(t, deref(b.Cer)); c.Subject.CommonName != "plain" || deref(b.ID) != id {
-		t.Errorf("AddCertificate made %s with id %s", c.Subject, deref(b.ID))
+	if c := mustParse(t, b.Cer); c.Subject.CommonName != "plain" || b.ID != id {
+		t.Errorf("AddCertificate made %s with id %s", c.Subject, b.ID)
 	}
 
 	key := ecKey(t)
@@ -93,14 +93,14 @@ func TestAddCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.call("GET", strings.TrimPrefix(id2, h.srv.URL), nil, http.StatusOK, &b)
-	if !bytes.Equal(deref(b.Cer), chain[0].Raw) || deref(b.Attributes.Enabled) || deref(b.Tags)["k"] != "v" {
+	if !bytes.Equal(b.Cer, chain[0].Raw) || deref(b.Attributes.Enabled) || b.Tags["k"] != "v" {
 		t.Errorf("second version %s", mustJSON(b))
 	}
 	h.fail("GET", "/secrets/plain/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
-	h.call("PATCH", "/certificates/plain/", gen.CertificateUpdateParameters{CertificateAttributes: &gen.CertificateAttributes{Enabled: ptr(true)}}, http.StatusOK, nil)
+	h.call("PATCH", "/certificates/plain/", gen.CertificateUpdateParameters{CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(true)}}, http.StatusOK, nil)
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/plain/", nil, http.StatusOK, &s)
-	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE"}, pemTypes(deref(s.Value))); diff != "" {
+	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE"}, pemTypes(s.Value)); diff != "" {
 		t.Errorf("non-exportable PEM secret (-want +got):\n%s", diff)
 	}
 

@@ -190,7 +190,7 @@ func TestDefaultHandlerLinksOn443(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
 		t.Fatal(err)
 	}
-	if id := deref(page.Value[0].ID); id != "https://myvault.vault.localhost/certificates/cert-0" {
+	if id := page.Value[0].ID; id != "https://myvault.vault.localhost/certificates/cert-0" {
 		t.Errorf("id %q, want no port", id)
 	}
 	if link := deref(page.NextLink); !strings.HasPrefix(link, "https://myvault.vault.localhost:443/certificates?") {

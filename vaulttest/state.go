@@ -36,7 +36,7 @@ type stateFile struct {
 	Deleted      []deletedRecord  `json:"deleted,omitempty"`
 	Purging      map[string]int64 `json:"purging,omitempty"` // name key -> Unix nanoseconds
 	Issuers      []issuerRecord   `json:"issuers,omitempty"`
-	Contacts     *[]gen.Contact   `json:"contacts,omitempty"`
+	Contacts     []gen.Contact    `json:"contacts,omitzero"` // nil: none set
 }
 
 type certRecord struct {
@@ -87,14 +87,14 @@ type deletedRecord struct {
 }
 
 type issuerRecord struct {
-	Name      string                   `json:"name"`
-	Provider  string                   `json:"provider"`
-	AccountID *string                  `json:"accountId,omitempty"`
-	Password  *string                  `json:"password,omitempty"`
-	Org       *gen.OrganizationDetails `json:"org,omitempty"`
-	Enabled   bool                     `json:"enabled"`
-	Created   time.Time                `json:"created"`
-	Updated   time.Time                `json:"updated"`
+	Name      string                  `json:"name"`
+	Provider  string                  `json:"provider"`
+	AccountID string                  `json:"accountId,omitempty"`
+	Password  string                  `json:"password,omitempty"`
+	Org       gen.OrganizationDetails `json:"org,omitzero"`
+	Enabled   bool                    `json:"enabled"`
+	Created   time.Time               `json:"created"`
+	Updated   time.Time               `json:"updated"`
 }
 
 // encoder fills the key and DER tables of a stateFile.
@@ -131,7 +131,7 @@ func (e *encoder) der(d []byte) int {
 }
 
 func (e *encoder) cert(c *certificate) (certRecord, error) {
-	r := certRecord{Name: c.name, Policy: c.policy.wire(""), VisibleAt: c.visibleAt}
+	r := certRecord{Name: c.name, Policy: ptr(c.policy.wire("")), VisibleAt: c.visibleAt}
 	for _, ver := range c.versions {
 		k, err := e.key(ver.key)
 		if err != nil {
@@ -153,7 +153,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			return r, err
 		}
 		or := &opRecord{
-			RequestID: op.requestID, Version: op.version, Policy: op.policy.wire(""), Key: k, CSR: op.csr,
+			RequestID: op.requestID, Version: op.version, Policy: ptr(op.policy.wire("")), Key: k, CSR: op.csr,
 			Status: op.status, StatusDetails: op.statusDetails, Cancel: op.cancel, Created: op.created,
 			Polls: op.polls, Enabled: op.enabled, Tags: op.tags, PreserveOrder: op.preserveOrder,
 		}
@@ -198,13 +198,11 @@ func decodePolicy(w *gen.CertificatePolicy) (*policy, error) {
 	if w == nil {
 		return nil, errors.New("policy missing")
 	}
-	p, err := defaultPolicy().applyWire(w)
+	p, err := defaultPolicy().applyWire(*w)
 	if err != nil {
 		return nil, err
 	}
-	if a := w.Attributes; a != nil {
-		p.created, p.updated = a.Created.Time(), a.Updated.Time()
-	}
+	p.created, p.updated = w.Attributes.Created.Time(), w.Attributes.Updated.Time()
 	return p, nil
 }
 
@@ -327,9 +325,7 @@ func (v *vault) snapshot(st *stateFile) error {
 			Org: is.org, Enabled: is.enabled, Created: is.created, Updated: is.updated,
 		})
 	}
-	if v.contacts != nil {
-		st.Contacts = ptr(slices.Clone(v.contacts))
-	}
+	st.Contacts = slices.Clone(v.contacts)
 	return nil
 }
 
@@ -428,9 +424,7 @@ func (v *vault) load(st *stateFile) error {
 			org: r.Org, enabled: r.Enabled, created: r.Created, updated: r.Updated,
 		}
 	}
-	if st.Contacts != nil {
-		v.contacts = *st.Contacts
-	}
+	v.contacts = st.Contacts
 	if len(st.BackupKey) == 32 {
 		v.backupKey = st.BackupKey
 	}

@@ -21,14 +21,14 @@ func populated(t *testing.T) (*harness, []byte) {
 	t.Helper()
 	h := newHarness(t)
 	h.createDone("live")
-	h.call("PATCH", "/certificates/live/", gen.CertificateUpdateParameters{Tags: &map[string]string{"a": "b"}}, http.StatusOK, nil)
+	h.call("PATCH", "/certificates/live/", gen.CertificateUpdateParameters{Tags: map[string]string{"a": "b"}}, http.StatusOK, nil)
 	h.createDone("gone")
 	h.call("DELETE", "/certificates/gone", nil, http.StatusOK, nil)
 	h.create("waiting", unknownPolicy("CN=waiting"))
 	h.call("PUT", "/certificates/issuers/iss", gen.CertificateIssuerSetParameters{
-		Provider: "Test", Credentials: &gen.IssuerCredentials{AccountID: ptr("id"), Password: ptr("pw")},
+		Provider: "Test", Credentials: gen.IssuerCredentials{AccountID: "id", Password: "pw"},
 	}, http.StatusOK, nil)
-	h.call("PUT", "/certificates/contacts", gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr("a@example.com")}}}, http.StatusOK, nil)
+	h.call("PUT", "/certificates/contacts", gen.Contacts{ContactList: []gen.Contact{{EmailAddress: "a@example.com"}}}, http.StatusOK, nil)
 	if _, err := h.srv.Seed(50, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestStateRoundTrip(t *testing.T) {
 	// The pending operation still merges.
 	var op gen.CertificateOperation
 	b.call("GET", "/certificates/waiting/pending", nil, http.StatusOK, &op)
-	leaf := newExternalCA(t).sign(t, deref(op.Csr))
+	leaf := newExternalCA(t).sign(t, op.Csr)
 	b.call("POST", "/certificates/waiting/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
 	// Creating again adds a version to the restored one.
 	b.createDone("live")
@@ -176,7 +176,7 @@ func TestSaveStateWhileServing(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 20 {
-			body := gen.Contacts{ContactList: &[]gen.Contact{{EmailAddress: ptr(fmt.Sprintf("c%d@example.com", i))}}}
+			body := gen.Contacts{ContactList: []gen.Contact{{EmailAddress: fmt.Sprintf("c%d@example.com", i)}}}
 			if status, _, data := h.do("PUT", "/certificates/contacts", body); status != http.StatusOK {
 				t.Errorf("set contacts: %d %s", status, data)
 				return

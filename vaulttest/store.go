@@ -84,9 +84,9 @@ type deletedCertificate struct {
 type issuer struct {
 	name      string
 	provider  string
-	accountID *string
-	password  *string
-	org       *gen.OrganizationDetails
+	accountID string
+	password  string
+	org       gen.OrganizationDetails // zero: none set
 	enabled   bool
 	created   time.Time
 	updated   time.Time
@@ -258,9 +258,11 @@ func (v *vault) recoveryLevel() gen.DeletionRecoveryLevel {
 	}
 }
 
-func (v *vault) recoverableDays() *int32 {
+// recoverableDays is how long deleted objects stay recoverable; 0 (left
+// off the wire) without soft delete.
+func (v *vault) recoverableDays() int32 {
 	if v.cfg.noSoftDelete {
-		return nil
+		return 0
 	}
-	return ptr(int32(v.cfg.recoverableDays))
+	return int32(v.cfg.recoverableDays)
 }

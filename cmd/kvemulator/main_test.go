@@ -95,11 +95,10 @@ func TestRunKeepsStateAcrossRestarts(t *testing.T) {
 	if err != nil || !bytes.Equal(ca, s.CACertPEM()) {
 		t.Fatalf("CA file: %v", err)
 	}
-	kty := gen.JSONWebKeyTypeEC
-	status, body := call(t, s, "POST", "/certificates/kept/create", gen.CertificateCreateParameters{CertificatePolicy: &gen.CertificatePolicy{
-		KeyProperties:             &gen.KeyProperties{KeyType: &kty},
-		X509CertificateProperties: &gen.X509CertificateProperties{Subject: ptr("CN=kept")},
-		IssuerParameters:          &gen.IssuerParameters{Name: ptr("Self")},
+	status, body := call(t, s, "POST", "/certificates/kept/create", gen.CertificateCreateParameters{CertificatePolicy: gen.CertificatePolicy{
+		KeyProperties:             gen.KeyProperties{KeyType: gen.JSONWebKeyTypeEC},
+		X509CertificateProperties: gen.X509CertificateProperties{Subject: "CN=kept"},
+		IssuerParameters:          gen.IssuerParameters{Name: "Self"},
 	}})
 	if status != http.StatusAccepted {
 		t.Fatalf("create: %d %s", status, body)
@@ -218,5 +217,3 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("%d entries left, want only f", len(entries))
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/kvcerts/kvcerts/client"
@@ -36,7 +37,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller.Wait)
+	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, delPoller.Wait)
+	deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, delPoller)
 	if err != nil {
 		return err
 	}
@@ -72,9 +73,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		fmt.Fprintf(w, "Purged %q.\n", name)
 	}
 
-	restored, err := exampleutil.Wait(ctx, w, "Restoring "+name, func(ctx context.Context) (*client.Certificate, error) {
-		return restore(ctx, c, backup, restoreRetryEvery)
-	})
+	restored, err := exampleutil.Wait(ctx, w, "Restoring "+name, &restorer{c: c, backup: backup, every: restoreRetryEvery})
 	if err != nil {
 		return err
 	}
@@ -83,20 +82,39 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	return nil
 }
 
-// restore restores backup, trying again every so often while the vault
-// answers 409 Conflict because it is still purging the name.
-func restore(ctx context.Context, c *client.Client, backup []byte, every time.Duration) (*client.Certificate, error) {
+// restorer restores a backup, trying again every so often while the vault
+// answers 409 Conflict because it is still purging the name. Its status
+// counts the attempts, for exampleutil.Wait to show.
+type restorer struct {
+	c        *client.Client
+	backup   []byte
+	every    time.Duration
+	attempts atomic.Int32
+}
+
+// Wait restores the backup, or gives up after restoreTimeout.
+func (r *restorer) Wait(ctx context.Context) (*client.Certificate, error) {
 	ctx, cancel := context.WithTimeout(ctx, restoreTimeout)
 	defer cancel()
 	for {
-		cert, err := c.RestoreCertificateBackup(ctx, backup, nil)
+		r.attempts.Add(1)
+		cert, err := r.c.RestoreCertificateBackup(ctx, r.backup, nil)
 		if !errors.Is(err, client.ErrConflict) {
 			return cert, err
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w while the name was still taken: %w", ctx.Err(), err)
-		case <-time.After(every):
+		case <-time.After(r.every):
 		}
 	}
+}
+
+// Status says how many attempts the restore has taken so far. It is safe
+// to call while Wait runs.
+func (r *restorer) Status() string {
+	if n := r.attempts.Load(); n > 1 {
+		return fmt.Sprintf("name still taken, attempt %d", n)
+	}
+	return "restoring"
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -25,7 +26,8 @@ func TestRun(t *testing.T) {
 	)
 }
 
-// restore tries again while the vault is still purging the name.
+// The restorer tries again while the vault is still purging the name, and
+// its status says so.
 func TestRestoreAfterPurge(t *testing.T) {
 	t.Parallel()
 	// Every reading of the emulator's clock moves it on a second, so the
@@ -68,7 +70,11 @@ func TestRestoreAfterPurge(t *testing.T) {
 	}
 	srv.ResetRequests()
 
-	cert, err := restore(ctx, c, backup, 0)
+	rs := &restorer{c: c, backup: backup}
+	if got := rs.Status(); got != "restoring" {
+		t.Errorf("status before the first attempt %q, want restoring", got)
+	}
+	cert, err := rs.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +87,11 @@ func TestRestoreAfterPurge(t *testing.T) {
 			statuses = append(statuses, r.Status)
 		}
 	}
-	if n := len(statuses); n < 2 || statuses[0] != http.StatusConflict || statuses[n-1] != http.StatusOK {
+	n := len(statuses)
+	if n < 2 || statuses[0] != http.StatusConflict || statuses[n-1] != http.StatusOK {
 		t.Errorf("restore statuses %v, want 409 at least once, then 200", statuses)
+	}
+	if got, want := rs.Status(), fmt.Sprintf("name still taken, attempt %d", n); got != want {
+		t.Errorf("status after %d attempts %q, want %q", n, got, want)
 	}
 }

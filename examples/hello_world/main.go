@@ -34,7 +34,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller.Wait)
+	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, delPoller.Wait)
+	deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, delPoller)
 	if err != nil {
 		return err
 	}

@@ -26,10 +26,17 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	c := v.Client
 	names := []string{v.Name("list-api"), v.Name("list-web")}
 
-	// Create two certificates at once: each waits in its own goroutine.
-	if _, err := exampleutil.Wait(ctx, w, "Creating "+strings.Join(names, " and "), func(ctx context.Context) ([]*client.Certificate, error) {
-		return createAll(ctx, c, names)
-	}); err != nil {
+	// Create two certificates at once: start both, then wait for each in its
+	// own goroutine.
+	creating := make(creations, len(names))
+	for i, name := range names {
+		poller, err := c.BeginCreateCertificate(ctx, name, client.DefaultPolicy(), nil)
+		if err != nil {
+			return err
+		}
+		creating[i] = poller
+	}
+	if _, err := exampleutil.Wait(ctx, w, "Creating "+strings.Join(names, " and "), creating); err != nil {
 		return err
 	}
 
@@ -51,7 +58,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	if _, err := exampleutil.Wait(ctx, w, "Creating a new version of "+web, poller.Wait); err != nil {
+	if _, err := exampleutil.Wait(ctx, w, "Creating a new version of "+web, poller); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "Versions of %q:\n", web)
@@ -67,7 +74,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		if err != nil {
 			return err
 		}
-		if _, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller.Wait); err != nil {
+		if _, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller); err != nil {
 			return err
 		}
 	}
@@ -82,19 +89,17 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	return nil
 }
 
-// createAll creates a certificate with the default policy under each name,
-// all at once, and waits for them. A client is safe for concurrent use.
-func createAll(ctx context.Context, c *client.Client, names []string) ([]*client.Certificate, error) {
-	certs := make([]*client.Certificate, len(names))
-	errs := make([]error, len(names))
+// creations are create operations running at the same time.
+type creations []*client.Poller[*client.CreateCertificateResult]
+
+// Wait waits for each operation in its own goroutine (a client is safe for
+// concurrent use) and returns the new certificates.
+func (cs creations) Wait(ctx context.Context) ([]*client.Certificate, error) {
+	certs := make([]*client.Certificate, len(cs))
+	errs := make([]error, len(cs))
 	var wg sync.WaitGroup
-	for i, name := range names {
+	for i, poller := range cs {
 		wg.Go(func() {
-			poller, err := c.BeginCreateCertificate(ctx, name, client.DefaultPolicy(), nil)
-			if err != nil {
-				errs[i] = err
-				return
-			}
 			res, err := poller.Wait(ctx)
 			if err != nil {
 				errs[i] = err
@@ -105,4 +110,14 @@ func createAll(ctx context.Context, c *client.Client, names []string) ([]*client
 	}
 	wg.Wait()
 	return certs, errors.Join(errs...)
+}
+
+// Status lists the operations' statuses, such as "completed, inProgress".
+// A poller's Status may be read while another goroutine waits for it.
+func (cs creations) Status() string {
+	statuses := make([]string, len(cs))
+	for i, poller := range cs {
+		statuses[i] = poller.Status()
+	}
+	return strings.Join(statuses, ", ")
 }

@@ -29,7 +29,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		if err != nil {
 			return err
 		}
-		if _, err := exampleutil.Wait(ctx, w, "Creating "+name, poller.Wait); err != nil {
+		if _, err := exampleutil.Wait(ctx, w, "Creating "+name, poller); err != nil {
 			return err
 		}
 	}
@@ -42,7 +42,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		if err != nil {
 			return err
 		}
-		deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller.Wait)
+		deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller)
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	recovered, err := exampleutil.Wait(ctx, w, "Recovering "+keep, poller.Wait)
+	recovered, err := exampleutil.Wait(ctx, w, "Recovering "+keep, poller)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller.Wait)
+	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	renewed, err := exampleutil.Wait(ctx, w, "Renewing "+name, poller.Wait)
+	renewed, err := exampleutil.Wait(ctx, w, "Renewing "+name, poller)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	_, err = exampleutil.Wait(ctx, w, "Deleting "+name, delPoller.Wait)
+	_, err = exampleutil.Wait(ctx, w, "Deleting "+name, delPoller)
 	return err
 }
 

@@ -77,6 +77,7 @@ func convert(certs, secrets object) ([]byte, error) {
 	if err := addSecretOperation(certs, secrets); err != nil {
 		return nil, err
 	}
+	valueFields(certs)
 	wrapRefSiblings(certs)
 
 	// The vault address is a per-client server variable, not a fixed host.
@@ -285,6 +286,33 @@ func refsIn(v any) []string {
 	walk(v)
 	slices.Sort(names)
 	return names
+}
+
+// valueFields asks oapi-codegen for plain Go values, not pointers, in the
+// optional fields of the models wherever the zero value is not one the API
+// could mean: a pointer costs an allocation per field on every decode. Two
+// kinds keep their pointers: booleans, where false must be sendable, and a
+// type's reference to itself (Error.innererror). The value fields carry
+// `omitzero` alone, so they are left out of the JSON when zero, and maps and
+// arrays only when nil: an explicit empty tags {} or list [] is still sent,
+// which is how tags are cleared.
+func valueFields(doc object) {
+	defs, _ := doc["definitions"].(object)
+	for name, def := range defs {
+		dm, _ := def.(object)
+		props, _ := dm["properties"].(object)
+		required, _ := dm["required"].([]any)
+		for pname, p := range props {
+			pm := p.(object)
+			if slices.Contains(required, any(pname)) || pm["type"] == "boolean" ||
+				pm["$ref"] == "#/definitions/"+name {
+				continue
+			}
+			pm["x-go-type-skip-optional-pointer"] = true
+			pm["x-omitempty"] = false
+			pm["x-omitzero"] = true
+		}
+	}
 }
 
 // wrapRefSiblings rewrites properties of the form {"$ref": R, k: v...} as

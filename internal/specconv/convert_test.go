@@ -316,6 +316,32 @@ func TestGoNames(t *testing.T) {
 	}
 }
 
+func TestValueFields(t *testing.T) {
+	t.Parallel()
+	_, doc := converted(t)
+	schemas := dig(doc, "components", "schemas").(object)
+	for _, tc := range []struct {
+		schema, prop string
+		value        bool
+	}{
+		{"CertificateBundle", "id", true},
+		{"CertificateBundle", "tags", true},
+		{"CertificateBundle", "policy", true},
+		{"CertificateAttributes", "exp", true},
+		{"CertificateAttributes", "enabled", false},     // false must be sendable
+		{"Error", "innererror", false},                  // Error cannot hold an Error
+		{"CertificateImportParameters", "value", false}, // required: never a pointer
+		{"CertificateOperationUpdateParameter", "cancellation_requested", false},
+	} {
+		p := dig(schemas, tc.schema, "properties", tc.prop).(object)
+		skip, zero := p["x-go-type-skip-optional-pointer"] == true, p["x-omitzero"] == true
+		if skip != tc.value || zero != tc.value || (tc.value && p["x-omitempty"] != false) {
+			t.Errorf("%s.%s: skip-optional-pointer %v, omitzero %v, omitempty %v; want a value field: %v",
+				tc.schema, tc.prop, p["x-go-type-skip-optional-pointer"], p["x-omitzero"], p["x-omitempty"], tc.value)
+		}
+	}
+}
+
 // minimal returns a pair of tiny upstream documents the error tests bend.
 func minimal() (certs, secrets object) {
 	var c, s object

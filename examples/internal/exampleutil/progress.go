@@ -16,16 +16,23 @@ const (
 	lineInterval     = 2 * time.Second
 )
 
-// Wait calls wait, such as a poller's Wait method, and returns its result.
-// While it runs, Wait shows what it is waiting for, its status and the time
-// elapsed: on one line rewritten in place when w is a terminal, as a plain
-// line every few seconds otherwise. It ends with a line saying how the wait
-// ended and how long it took.
-func Wait[T any](ctx context.Context, w io.Writer, what string, wait func(context.Context) (T, error)) (T, error) {
-	return waitShowing(ctx, &progress{w: w, tty: isTerminal(w), what: what}, wait)
+// A Waiter is a long operation that Wait can show the progress of, such as a
+// *client.Poller. Its Status must be safe to call while its Wait runs.
+type Waiter[T any] interface {
+	Wait(context.Context) (T, error)
+	Status() string
 }
 
-func waitShowing[T any](ctx context.Context, p *progress, wait func(context.Context) (T, error)) (T, error) {
+// Wait calls op.Wait and returns its result. While it runs, Wait shows what
+// it is waiting for, op's status and the time elapsed: on one line
+// rewritten in place when w is a terminal, as a plain line every few
+// seconds otherwise. It ends with a line saying how the wait ended and how
+// long it took.
+func Wait[T any](ctx context.Context, w io.Writer, what string, op Waiter[T]) (T, error) {
+	return waitShowing(ctx, &progress{w: w, tty: isTerminal(w), what: what}, op)
+}
+
+func waitShowing[T any](ctx context.Context, p *progress, op Waiter[T]) (T, error) {
 	type result struct {
 		v   T
 		err error
@@ -33,7 +40,7 @@ func waitShowing[T any](ctx context.Context, p *progress, wait func(context.Cont
 	done := make(chan result, 1)
 	p.start = time.Now()
 	go func() {
-		v, err := wait(ctx)
+		v, err := op.Wait(ctx)
 		done <- result{v, err}
 	}()
 	interval := lineInterval
@@ -52,7 +59,11 @@ func waitShowing[T any](ctx context.Context, p *progress, wait func(context.Cont
 			p.end(status)
 			return r.v, r.err
 		case <-tick.C:
-			p.show("in progress")
+			status := op.Status()
+			if status == "" {
+				status = "waiting" // nothing is known yet
+			}
+			p.show(status)
 		}
 	}
 }
