@@ -2,6 +2,11 @@
 // request and response models and a typed HTTP client with one method per
 // operation, produced by oapi-codegen from spec/keyvault-certificates.json.
 //
+// Optional fields of the models are plain values, left out of the JSON when
+// zero; a map or slice is left out only when nil, so an empty one is sent
+// (an empty Tags map clears a certificate's tags). Optional booleans are
+// pointers, so that false can be sent, and so is Error.InnerError.
+//
 // Everything here except this file and wire.go is generated; edit the spec or
 // the converter, then run "make generate". Most programs should use package
 // client, which adds authentication, retries, polling, paging and idiomatic
