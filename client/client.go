@@ -90,23 +90,13 @@ func parseVaultURL(s string, allowHTTP bool) (*url.URL, error) {
 	if err != nil {
 		return fail("not a URL")
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return fail("the scheme must be https")
-	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return fail("there is no host")
-	case u.User != nil:
-		return fail("user information is not allowed")
-	case u.Path != "" && u.Path != "/" || u.RawPath != "":
-		return fail("a path is not allowed")
-	case u.RawQuery != "" || u.ForceQuery:
-		return fail("a query string is not allowed")
-	case u.Fragment != "" || u.RawFragment != "":
-		return fail("a fragment is not allowed")
-	case u.Port() == "" && strings.HasSuffix(u.Host, ":"):
-		return fail("the port is empty")
+	if _, why := vaultOrigin(u); why != "" {
+		return fail(why)
 	}
+	if u.Path != "" && u.Path != "/" || u.RawPath != "" {
+		return fail("a path is not allowed")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme == "http" {
 		if !allowHTTP {
 			return fail("http is not allowed; use https (or WithLoopbackHTTP for a loopback emulator)")

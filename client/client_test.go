@@ -37,6 +37,8 @@ func TestParseVaultURL(t *testing.T) {
 		"https://":                       "no host",
 		"https://:443":                   "no host",
 		"https://v:":                     "port is empty",
+		"https://v:0":                    "port is not a number",
+		"https://v:65536/":               "port is not a number",
 		"https://u:p@v":                  "user information",
 		"https://v/certificates":         "path",
 		"https://v//":                    "path",

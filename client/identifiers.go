@@ -102,22 +102,36 @@ func (id ID) String() string {
 }
 
 // vaultOrigin returns u's normalised scheme and host, or why u cannot be a
-// Key Vault object URL.
+// vault URL or a Key Vault object URL. It does not look at the path.
 func vaultOrigin(u *url.URL) (origin, why string) {
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme != "https" && scheme != "http":
 		return "", "the scheme must be https"
-	case u.Opaque != "" || u.Host == "":
+	case u.Opaque != "" || u.Hostname() == "":
 		return "", "there is no host"
 	case u.User != nil:
 		return "", "user information is not allowed"
+	case u.Port() == "" && strings.HasSuffix(u.Host, ":"):
+		return "", "the port is empty"
+	case !validPort(u.Port()):
+		return "", "the port is not a number from 1 to 65535"
 	case u.RawQuery != "" || u.ForceQuery:
 		return "", "a query string is not allowed"
 	case u.Fragment != "" || u.RawFragment != "":
 		return "", "a fragment is not allowed"
 	}
 	return scheme + "://" + normalizeHost(scheme, u.Host), ""
+}
+
+// validPort reports whether port, from url.URL.Port, is empty or a port
+// number from 1 to 65535.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // normalizeHost lower-cases host and drops the scheme's default port, so
