@@ -271,12 +271,23 @@ type tokenCache struct {
 	mu       sync.Mutex
 	tok      *oauth2.Token
 	grant    grant
-	inflight chan struct{} // closed when the fetch in flight ends; nil when none is
+	inflight *tokenFetch // the fetch in flight; nil when none is
+}
+
+// tokenFetch is one fetch of a token; done is closed once tok or err is set.
+type tokenFetch struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
 }
 
 // get returns the cached token when it is for g, is not rejected (same access token) and
 // has more than tokenRefreshMargin left; otherwise it joins the fetch in flight or starts
-// one. A waiter whose fetch failed, or produced a token it cannot use, tries again itself.
+// one. The fetch runs on its own goroutine, so that every caller stops waiting when its
+// context ends even if the token source ignores contexts, as oauth2.TokenSource does; a
+// fetch that succeeds after its caller left still fills the cache. A caller that started
+// a fetch returns its result; one that joined another's fetch, which failed or produced a
+// token it cannot use, tries again itself.
 func (c *tokenCache) get(ctx context.Context, g grant, rejected *oauth2.Token, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	for {
 		c.mu.Lock()
@@ -285,38 +296,37 @@ func (c *tokenCache) get(ctx context.Context, g grant, rejected *oauth2.Token, f
 			c.mu.Unlock()
 			return tok, nil
 		}
-		wait := c.inflight
-		if wait == nil {
-			done := make(chan struct{})
-			c.inflight = done
-			c.mu.Unlock()
-			return c.fetch(ctx, g, fetch, done)
+		f, own := c.inflight, false
+		if f == nil {
+			f, own = &tokenFetch{done: make(chan struct{})}, true
+			c.inflight = f
+			go c.fetch(ctx, g, fetch, f)
 		}
 		c.mu.Unlock()
 		select {
-		case <-wait:
+		case <-f.done:
+			if own {
+				return f.tok, f.err
+			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
 }
 
-func (c *tokenCache) fetch(ctx context.Context, g grant, fetch func(context.Context) (*oauth2.Token, error), done chan struct{}) (tok *oauth2.Token, err error) {
-	defer func() {
-		c.mu.Lock()
-		if err == nil {
-			c.tok, c.grant = tok, g
-		}
-		c.inflight = nil
-		c.mu.Unlock()
-		close(done)
-	}()
-	tok, err = fetch(ctx)
+func (c *tokenCache) fetch(ctx context.Context, g grant, fetch func(context.Context) (*oauth2.Token, error), f *tokenFetch) {
+	tok, err := fetch(ctx)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = errors.New("the token source returned no access token")
 	}
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	if err == nil {
+		c.tok, c.grant = tok, g
+	} else {
+		tok = nil
 	}
-	return tok, nil
+	c.inflight = nil
+	f.tok, f.err = tok, err
+	c.mu.Unlock()
+	close(f.done)
 }

@@ -662,3 +662,37 @@ func (emptySource) Token() (*oauth2.Token, error) { return &oauth2.Token{}, nil 
 
 // cmpErrors compares errors by message.
 var cmpErrors = cmp.Comparer(func(a, b error) bool { return a == b || (a != nil && b != nil && a.Error() == b.Error()) })
+
+// A plain oauth2.TokenSource takes no context, so the request that fetches a token must
+// not wait for it past its own context; the token, once fetched, serves later requests.
+func TestTokenFetchEndsWithContext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		src := &staticSource{token: "t", release: make(chan struct{})}
+		vault, _ := parseVaultHost(testVaultHost)
+		rt := newAuthTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return response(r, 200, ""), nil
+		}), src, vault, false)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", vaultURL("/first"), nil)
+		_, err := rt.RoundTrip(req)
+		var tokErr *TokenError
+		if !errors.As(err, &tokErr) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("error = %v, want a *TokenError matching context.DeadlineExceeded", err)
+		}
+		close(src.release)
+		synctest.Wait()
+		resp, err := rt.RoundTrip(httptest.NewRequest("GET", vaultURL("/second"), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Request.Header.Get("Authorization"); got != "Bearer t-1" {
+			t.Errorf("Authorization = %q, want the token fetched for the first request", got)
+		}
+		if n := src.calls.Load(); n != 1 {
+			t.Errorf("%d token fetches, want 1", n)
+		}
+	})
+}
