@@ -107,7 +107,7 @@ func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCe
 	if _, err := c.do(ctx, req, err, http.StatusOK, &r); err != nil {
 		return nil, err
 	}
-	if r.Value == nil {
+	if len(r.Value) == 0 {
 		return nil, errMissing("backup", "value")
 	}
 	return r.Value, nil

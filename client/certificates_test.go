@@ -158,10 +158,12 @@ func TestBackupRestore(t *testing.T) {
 
 func TestBackupWithoutValue(t *testing.T) {
 	t.Parallel()
-	c, mux, _ := setup(t)
-	handle(t, mux, "POST /certificates/web/backup", "", 200, `{}`)
-	if _, err := c.BackupCertificate(t.Context(), "web", nil); err == nil || !strings.Contains(err.Error(), `"value"`) {
-		t.Errorf("err = %v", err)
+	for _, body := range []string{`{}`, `{"value":null}`, `{"value":""}`} {
+		c, mux, _ := setup(t)
+		handle(t, mux, "POST /certificates/web/backup", "", 200, body)
+		if blob, err := c.BackupCertificate(t.Context(), "web", nil); err == nil || !strings.Contains(err.Error(), `"value"`) {
+			t.Errorf("body %s: BackupCertificate = %q, %v; want an error about the missing value", body, blob, err)
+		}
 	}
 }
 

@@ -144,7 +144,8 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &re) && re.StatusCode == status
 }
 
-// errMissing reports a successful response that lacks a required field.
+// errMissing reports a successful response that lacks a required field or
+// leaves it empty.
 func errMissing(what, field string) error {
-	return fmt.Errorf("kvcerts: the %s response has no %q field", what, field)
+	return fmt.Errorf("kvcerts: the %s response has no %q field, or it is empty", what, field)
 }
