@@ -5,9 +5,10 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 // maxPollDelay caps the delay a Retry-After header can impose on a poller.
@@ -124,30 +125,13 @@ func (p *Poller[T]) Wait(ctx context.Context) (T, error) {
 	return p.result, p.err
 }
 
-// pollDelay returns how long to wait after a status response with header h.
+// pollDelay returns how long to wait after a status response with header h:
+// the wait it asks for, up to maxPollDelay, or else the poll frequency.
 func (c *Client) pollDelay(h http.Header) time.Duration {
-	if d, ok := retryAfter(h); ok {
+	if d, ok := transport.RetryAfter(h, time.Now()); ok {
 		return min(d, maxPollDelay)
 	}
 	return c.pollFrequency
-}
-
-// retryAfter parses a Retry-After header in seconds or as an HTTP date.
-func retryAfter(h http.Header) (time.Duration, bool) {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		return time.Duration(min(n, int(maxPollDelay/time.Second))) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(time.Until(t), 0), maxPollDelay), true
-	}
-	return 0, false
 }
 
 // jitter adds up to 10% to d.

@@ -318,33 +318,33 @@ func TestPollerWaitReturnsRequestError(t *testing.T) {
 	})
 }
 
-func TestRetryAfter(t *testing.T) {
+func TestPollDelay(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
+		c, _, _ := setup(t, WithPollFrequency(3*time.Second))
 		future := time.Now().Add(42 * time.Second).UTC().Format(http.TimeFormat)
 		tests := []struct {
-			v    string
-			want time.Duration
-			ok   bool
+			name, v string
+			want    time.Duration
 		}{
-			{"", 0, false},
-			{"7", 7 * time.Second, true},
-			{"0", 0, true},
-			{"-3", 0, false},
-			{"86400", maxPollDelay, true},
-			{"soon", 0, false},
-			{future, 42 * time.Second, true},
-			{"Sat, 01 Jan 1994 15:04:05 GMT", 0, true},
-			{"Fri, 01 Jan 2100 00:00:00 GMT", maxPollDelay, true},
+			{"Retry-After", "", 3 * time.Second},
+			{"Retry-After", "7", 7 * time.Second},
+			{"Retry-After", "0", 0},
+			{"Retry-After", "-3", 3 * time.Second},
+			{"Retry-After", "86400", maxPollDelay},
+			{"Retry-After", "soon", 3 * time.Second},
+			{"Retry-After", future, 42 * time.Second},
+			{"Retry-After", "Sat, 01 Jan 1994 15:04:05 GMT", 0},
+			{"Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT", maxPollDelay},
+			{"x-ms-retry-after-ms", "1500", 1500 * time.Millisecond},
 		}
 		for _, tt := range tests {
 			h := http.Header{}
 			if tt.v != "" {
-				h.Set("Retry-After", tt.v)
+				h.Set(tt.name, tt.v)
 			}
-			got, ok := retryAfter(h)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.v, got, ok, tt.want, tt.ok)
+			if got := c.pollDelay(h); got != tt.want {
+				t.Errorf("pollDelay(%s: %q) = %v, want %v", tt.name, tt.v, got, tt.want)
 			}
 		}
 	})

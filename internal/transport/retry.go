@@ -169,7 +169,7 @@ func (t *retryTransport) CloseIdleConnections() { closeIdle(t.next) }
 // wait returns how long to wait before retry n.
 func (t *retryTransport) wait(n int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if d, ok := retryAfter(resp.Header, time.Now()); ok {
+		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
 			return min(d, t.policy.MaxRetryAfter)
 		}
 	}
@@ -250,9 +250,10 @@ func contextError(ctx context.Context, err error) error {
 // far lower by RetryPolicy.MaxRetryAfter anyway.
 const maxRetryAfterSeconds = 1 << 31
 
-// retryAfter returns the wait a response asks for: x-ms-retry-after-ms or retry-after-ms
-// in milliseconds, else Retry-After in seconds or as an HTTP date (a past date is no wait).
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+// RetryAfter returns the wait a response with header h asks for: x-ms-retry-after-ms or
+// retry-after-ms in milliseconds, else Retry-After in seconds or as an HTTP date, counted
+// from now (a past date is no wait). It reports false when h asks for no wait it can read.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	for _, name := range []string{"x-ms-retry-after-ms", "retry-after-ms"} {
 		if ms, err := strconv.ParseInt(strings.TrimSpace(h.Get(name)), 10, 64); err == nil && ms >= 0 {
 			return time.Duration(min(ms, maxRetryAfterSeconds*1000)) * time.Millisecond, true

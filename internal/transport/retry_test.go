@@ -408,9 +408,9 @@ func TestRetryAfterHeader(t *testing.T) {
 		for i := 0; i+1 < len(tt.header); i += 2 {
 			h.Set(tt.header[i], tt.header[i+1])
 		}
-		got, ok := retryAfter(h, now)
+		got, ok := RetryAfter(h, now)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
+			t.Errorf("RetryAfter(%v) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
 		}
 	}
 }
