@@ -55,7 +55,7 @@ type TLSSource struct {
 	onError  func(error)
 
 	cur  atomic.Pointer[tlsServed]
-	mu   sync.Mutex // serialises checks of the vault
+	turn chan struct{} // holds a value while a check of the vault runs; checks take turns
 	stop context.CancelFunc
 	done chan struct{}
 	once sync.Once
@@ -93,7 +93,8 @@ func (c *Client) NewTLSSource(ctx context.Context, name string, opts *TLSSourceO
 		return nil, err
 	}
 	loop, stop := context.WithCancel(context.Background())
-	s := &TLSSource{c: c, name: name, interval: interval, onError: opts.OnError, stop: stop, done: make(chan struct{})}
+	s := &TLSSource{c: c, name: name, interval: interval, onError: opts.OnError,
+		turn: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
 	s.serve(dc)
 	go s.run(loop)
 	return s, nil
@@ -114,10 +115,14 @@ func (s *TLSSource) GetClientCertificate(*tls.CertificateRequestInfo) (*tls.Cert
 // Refresh checks the vault for a new version now and, when there is one,
 // downloads it and serves it from the next handshake on. It returns the
 // check's error; the source then keeps serving what it had. Checks never
-// overlap: Refresh waits for one in progress.
+// overlap: Refresh waits for one in progress, or until ctx ends.
 func (s *TLSSource) Refresh(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.turn }()
 	cur := s.cur.Load().dc.Certificate.Properties
 	latest, err := s.c.GetCertificate(ctx, s.name, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -274,6 +275,44 @@ func TestTLSSourceClose(t *testing.T) {
 		}
 		if !bytes.Equal(served(t, src), v1.CER) {
 			t.Error("a closed source does not serve its certificate")
+		}
+	})
+}
+
+// TestTLSSourceRefreshWaitEndsWithContext checks that a Refresh waiting for
+// a check in progress stops waiting when its context ends, and that Close
+// does not wait for a Refresh of the caller's.
+func TestTLSSourceRefreshWaitEndsWithContext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h, c := memVault(t)
+		create(t, c, "web", ecPolicy())
+		src, err := c.NewTLSSource(t.Context(), "web", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.SetFaults(vaulttest.Faults{Latency: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		slow := make(chan error)
+		go func() { slow <- src.Refresh(t.Context()) }()
+		synctest.Wait() // the slow check is waiting for the vault
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := src.Refresh(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Refresh = %v, want context.DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d != time.Second {
+			t.Errorf("Refresh returned after %v, want 1s", d)
+		}
+		start = time.Now()
+		src.Close()
+		if d := time.Since(start); d != 0 {
+			t.Errorf("Close took %v while a Refresh of the caller's ran", d)
+		}
+		if err := <-slow; err != nil {
+			t.Errorf("slow Refresh = %v", err)
 		}
 	})
 }
