@@ -281,13 +281,14 @@ func TestTLSSourceClose(t *testing.T) {
 
 // TestTLSSourceRefreshWaitEndsWithContext checks that a Refresh waiting for
 // a check in progress stops waiting when its context ends, and that Close
-// does not wait for a Refresh of the caller's.
+// does not wait for a Refresh of the caller's, even while the background
+// check waits for it.
 func TestTLSSourceRefreshWaitEndsWithContext(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		h, c := memVault(t)
 		create(t, c, "web", ecPolicy())
-		src, err := c.NewTLSSource(t.Context(), "web", nil)
+		src, err := c.NewTLSSource(t.Context(), "web", &TLSSourceOptions{Interval: time.Minute, OnError: func(err error) { t.Errorf("reported %v", err) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,6 +307,8 @@ func TestTLSSourceRefreshWaitEndsWithContext(t *testing.T) {
 		if d := time.Since(start); d != time.Second {
 			t.Errorf("Refresh returned after %v, want 1s", d)
 		}
+		time.Sleep(time.Minute) // the background check is now waiting for its turn
+		synctest.Wait()
 		start = time.Now()
 		src.Close()
 		if d := time.Since(start); d != 0 {
