@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -63,6 +64,21 @@ type ManagedIdentityOptions struct {
 //
 // The resource asked for is the scope without its "/.default" suffix. Managed identities
 // cannot honour a claims challenge.
+//
+// A token request that fails for a passing reason is retried: after a network error, or an
+// answer of 408, 429 or 5xx, and from the instance metadata service also 404 (the identity
+// is not assigned yet) and 410 (the service is being updated, for up to 70 s after a VM
+// boots). Other answers, such as 400 for an identity that does not exist, end the request
+// at once. It makes at most 7 attempts. The wait before the first retry is 2 s and doubles
+// for each next one up to 30 s, each wait lengthened or shortened at random by up to a fifth:
+// 72 s to 96 s of waiting in all. An answer's Retry-After header sets the wait instead, up to
+// 30 s. When the context given to ChallengeToken ends, the request stops at once with an
+// error that wraps the context's error. The error after the last attempt says how many
+// attempts were made and wraps the last answer's *AuthenticationError.
+//
+// Where nothing answers at the metadata address, as outside Azure, every attempt lasts until
+// the HTTP client's timeout; bound the request with a context, or use [Default], which first
+// checks with one short request that the service is there.
 func NewManagedIdentity(opts *ManagedIdentityOptions) (*Credential, error) {
 	const kind = "managed identity"
 	if opts == nil {
@@ -83,15 +99,20 @@ func NewManagedIdentity(opts *ManagedIdentityOptions) (*Credential, error) {
 
 type managedIdentitySource struct {
 	hc         *http.Client
+	log        *slog.Logger
 	endpoint   *url.URL
 	appService bool
 	secret     string // the App Service X-IDENTITY-HEADER value
 	idParam    string // query parameter naming a user-assigned identity, if any
 	id         string
+
+	// sleep and jitter are the retries' clock and randomness; tests replace them.
+	sleep  func(context.Context, time.Duration) error
+	jitter func(time.Duration) time.Duration
 }
 
 func newManagedIdentitySource(o *ManagedIdentityOptions) (*managedIdentitySource, error) {
-	s := &managedIdentitySource{hc: httpClient(&o.Options)}
+	s := &managedIdentitySource{hc: httpClient(&o.Options), log: logger(&o.Options), sleep: sleep, jitter: jitter}
 	endpoint := cmp.Or(o.IdentityEndpoint, os.Getenv(envIdentityEndpoint))
 	if endpoint != "" {
 		s.appService = true
@@ -141,36 +162,105 @@ func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oau
 	if r.claims != "" {
 		return nil, errors.New("managed identity endpoints cannot honour a claims challenge (continuous access evaluation)")
 	}
-	apiVersion, header, value := imdsAPIVersion, "Metadata", "true"
+	u := s.tokenURL(r.scope)
+	for n := 1; ; n++ {
+		resp, body, err := s.send(ctx, u)
+		switch {
+		case err == nil && resp.StatusCode == http.StatusOK:
+			return s.parse(body, r.now)
+		case err == nil:
+			err = newAuthenticationError(resp.StatusCode, body)
+		case ctx.Err() != nil:
+			return nil, s.failed(n, err)
+		}
+		if n == miMaxAttempts || !s.transient(resp) {
+			return nil, s.failed(n, err)
+		}
+		wait := s.wait(n, resp)
+		s.log.DebugContext(ctx, "auth: retrying the managed identity token request",
+			"attempt", n, "error", err.Error(), "wait", wait)
+		if werr := s.sleep(ctx, wait); werr != nil {
+			return nil, fmt.Errorf("%s: stopped waiting to retry after %d attempts: %w; the last one failed: %w",
+				s.describe(), n, werr, err)
+		}
+	}
+}
+
+// tokenURL is the token request's URL for scope.
+func (s *managedIdentitySource) tokenURL(scope string) string {
+	apiVersion := imdsAPIVersion
 	if s.appService {
-		apiVersion, header, value = appServiceAPIVersion, "X-IDENTITY-HEADER", s.secret
+		apiVersion = appServiceAPIVersion
 	}
 	q := s.endpoint.Query()
 	q.Set("api-version", apiVersion)
-	q.Set("resource", strings.TrimSuffix(r.scope, "/.default"))
+	q.Set("resource", strings.TrimSuffix(scope, "/.default"))
 	if s.idParam != "" {
 		q.Set(s.idParam, s.id)
 	}
 	u := *s.endpoint
 	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	return u.String()
+}
+
+// send makes one token request and reads the answer. A failure to read it is an error like
+// a failure to connect: both may pass when the request is sent again.
+func (s *managedIdentitySource) send(ctx context.Context, u string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	req.Header.Set(header, value)
+	if s.appService {
+		req.Header.Set("X-IDENTITY-HEADER", s.secret)
+	} else {
+		req.Header.Set("Metadata", "true")
+	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseBytes))
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading the response: %w", s.describe(), err)
+		return nil, nil, fmt.Errorf("reading the response: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %w", s.describe(), newAuthenticationError(resp.StatusCode, body))
+	return resp, body, nil
+}
+
+// transient reports whether a failed attempt may succeed when repeated: a network error
+// (resp is nil), or an answer that says to try later. The instance metadata service also
+// answers 404 until an identity is assigned and 410 while it is being updated; from App
+// Service these codes mean a wrong endpoint, which waiting cannot fix.
+func (s *managedIdentitySource) transient(resp *http.Response) bool {
+	if resp == nil {
+		return true
 	}
-	return s.parse(body, r.now)
+	switch code := resp.StatusCode; {
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
+		return true
+	case code == http.StatusNotFound, code == http.StatusGone:
+		return !s.appService
+	}
+	return false
+}
+
+// wait returns how long to wait before retry n: what the answer's Retry-After asks for, or
+// the jittered backoff; never more than miMaxDelay.
+func (s *managedIdentitySource) wait(n int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header, time.Now()); ok {
+			return min(d, miMaxDelay)
+		}
+	}
+	return min(s.jitter(backoff(n)), miMaxDelay)
+}
+
+// failed is the error of a token request whose attempt n failed with err and is the last.
+func (s *managedIdentitySource) failed(n int, err error) error {
+	if n == 1 {
+		return fmt.Errorf("%s: %w", s.describe(), err)
+	}
+	return fmt.Errorf("%s: after %d attempts: %w", s.describe(), n, err)
 }
 
 // parse reads a token response. Both endpoints send numbers as strings, and App Service

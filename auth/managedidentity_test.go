@@ -195,8 +195,6 @@ func TestManagedIdentityErrors(t *testing.T) {
 		{name: "App Service refusal", appService: true, status: 400, body: `{"statusCode":400,"message":"No managed identity found for client ID c"}`,
 			want:     "App Service endpoint http://",
 			wantAuth: &AuthenticationError{StatusCode: 400, Description: "No managed identity found for client ID c"}},
-		{name: "IMDS upgrading", status: 410, body: `gone`, want: "HTTP 410 Gone",
-			wantAuth: &AuthenticationError{StatusCode: 410}},
 		{name: "not a token", status: 200, body: `{"access_token":"leaked-token"`, want: "the response is not a token"},
 		{name: "no expiry", status: 200, body: `{"access_token":"leaked-token","expires_on":"tomorrow"}`, want: "no readable expires_in or expires_on"},
 		{name: "claims", appService: true, claims: `{"access_token":{}}`, want: "cannot honour a claims challenge"},
