@@ -51,7 +51,10 @@ type DefaultOptions struct {
 //     (for a PFX file) and AZURE_CLIENT_SEND_CERTIFICATE_CHAIN ("true" to send the x5c chain);
 //  3. workload identity: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE;
 //  4. managed identity: the App Service endpoint when IDENTITY_ENDPOINT is set, otherwise
-//     the instance metadata service if it answers within DefaultOptions.ProbeTimeout;
+//     the instance metadata service if it answers one request within
+//     DefaultOptions.ProbeTimeout. That probe is never retried, so a machine without the
+//     service moves on quickly; once something answers, the token request is retried as
+//     described for NewManagedIdentity;
 //  5. the Azure CLI.
 //
 // Each source is tried by fetching a token for Options.Scope (DefaultScope unless set), so
