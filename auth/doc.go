@@ -39,7 +39,8 @@
 //
 // Its token requests ride out the metadata service's passing failures (410 while it is
 // updated after a VM boots, 404 until an identity is assigned, 429, 5xx and network
-// errors) with up to six retries over about a minute and a half; see [NewManagedIdentity].
+// errors other than timeouts) with up to six retries over about a minute and a half; see
+// [NewManagedIdentity].
 //
 // The account a developer signed in to with "az login":
 //

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -65,9 +66,9 @@ type ManagedIdentityOptions struct {
 // The resource asked for is the scope without its "/.default" suffix. Managed identities
 // cannot honour a claims challenge.
 //
-// A token request that fails for a passing reason is retried: after a network error, or an
-// answer of 408, 429 or 5xx, and from the instance metadata service also 404 (the identity
-// is not assigned yet) and 410 (the service is being updated, for up to 70 s after a VM
+// A token request that fails for a passing reason is retried: after a network error other
+// than a timeout, or an answer of 408, 429 or 5xx, and from the instance metadata service
+// also 404 (the identity is not assigned yet) and 410 (the service is being updated, for up to 70 s after a VM
 // boots). Other answers, such as 400 for an identity that does not exist, end the request
 // at once. It makes at most 7 attempts. The wait before the first retry is 2 s and doubles
 // for each next one up to 30 s, each wait lengthened or shortened at random by up to a fifth:
@@ -76,9 +77,8 @@ type ManagedIdentityOptions struct {
 // error that wraps the context's error. The error after the last attempt says how many
 // attempts were made and wraps the last answer's *AuthenticationError.
 //
-// Where nothing answers at the metadata address, as outside Azure, every attempt lasts until
-// the HTTP client's timeout; bound the request with a context, or use [Default], which first
-// checks with one short request that the service is there.
+// An attempt that runs into the HTTP client's timeout is not repeated: where nothing
+// answers at the metadata address, as outside Azure, waiting again would not help.
 func NewManagedIdentity(opts *ManagedIdentityOptions) (*Credential, error) {
 	const kind = "managed identity"
 	if opts == nil {
@@ -173,7 +173,7 @@ func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oau
 		case ctx.Err() != nil:
 			return nil, s.failed(n, err)
 		}
-		if n == miMaxAttempts || !s.transient(resp) {
+		if n == miMaxAttempts || !s.transient(resp, err) {
 			return nil, s.failed(n, err)
 		}
 		wait := s.wait(n, resp)
@@ -227,13 +227,15 @@ func (s *managedIdentitySource) send(ctx context.Context, u string) (*http.Respo
 	return resp, body, nil
 }
 
-// transient reports whether a failed attempt may succeed when repeated: a network error
-// (resp is nil), or an answer that says to try later. The instance metadata service also
+// transient reports whether an attempt that failed with resp or err may succeed when
+// repeated: a network error other than a timeout (resp is nil), or an answer that says to
+// try later. The instance metadata service also
 // answers 404 until an identity is assigned and 410 while it is being updated; from App
 // Service these codes mean a wrong endpoint, which waiting cannot fix.
-func (s *managedIdentitySource) transient(resp *http.Response) bool {
+func (s *managedIdentitySource) transient(resp *http.Response, err error) bool {
 	if resp == nil {
-		return true
+		var ne net.Error
+		return !errors.As(err, &ne) || !ne.Timeout()
 	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:

@@ -241,6 +241,36 @@ func TestManagedIdentityRetryStopsWhenTheContextEnds(t *testing.T) {
 	}
 }
 
+func TestManagedIdentityTimeoutIsNotRetried(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var requests atomic.Int32
+		hc := silentClient()
+		next := hc.Transport
+		hc.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			requests.Add(1)
+			return next.RoundTrip(r)
+		})
+		hc.Timeout = 3 * time.Second
+		cred, err := NewManagedIdentity(&ManagedIdentityOptions{Options: Options{HTTPClient: hc}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = cred.ChallengeToken(t.Context(), "", "", "")
+		if waited := time.Since(start); waited != 3*time.Second {
+			t.Errorf("returned after %s, want at the client's timeout of 3s", waited)
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("error = %v, want the client's timeout", err)
+		}
+		if n := requests.Load(); n != 1 {
+			t.Errorf("%d requests, want 1: a timeout is not retried", n)
+		}
+	})
+}
+
 func TestDefaultRetriesTheTokenRequestAfterTheProbe(t *testing.T) {
 	clearDefaultEnv(t)
 	synctest.Test(t, func(t *testing.T) {
