@@ -181,3 +181,30 @@ func TestWithoutSoftDelete(t *testing.T) {
 	h.fail("GET", "/deletedcertificates/hard", nil, http.StatusNotFound, "CertificateNotFound", "")
 	h.createDone("hard")
 }
+
+// TestListDeletedIncludePending shows that a deleted certificate that only
+// had a pending request is listed only with includePending, on every page.
+func TestListDeletedIncludePending(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createDone("done")
+	h.create("waiting", unknownPolicy("CN=w"))
+	h.createDone("zz-done")
+	for _, name := range []string{"done", "waiting", "zz-done"} {
+		h.call("DELETE", "/certificates/"+name, nil, http.StatusOK, nil)
+	}
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"/certificates/done", "/certificates/zz-done"}},
+		{"&includePending=false", []string{"/certificates/done", "/certificates/zz-done"}},
+		{"&includePending=true", []string{"/certificates/done", "/certificates/waiting", "/certificates/zz-done"}},
+	} {
+		ids, _ := pageThrough(h, "/deletedcertificates?maxresults=1"+tt.query)
+		if diff := cmp.Diff(tt.want, ids); diff != "" {
+			t.Errorf("deleted list%s (-want +got):\n%s", tt.query, diff)
+		}
+	}
+	h.fail("GET", "/deletedcertificates?includePending=maybe", nil, http.StatusBadRequest, "BadParameter", "")
+}
