@@ -101,10 +101,7 @@ func (s *settings) options(stderr io.Writer) []vaulttest.Option {
 		vaulttest.WithRecoverableDays(s.recoverableDays),
 		vaulttest.WithPageSize(s.pageSize),
 		vaulttest.WithEmptyPages(s.emptyPages),
-		vaulttest.WithFaults(vaulttest.Faults{
-			Latency: s.latency, RateLimit: s.throttle, ThrottleEvery: s.throttleEvery,
-			RetryAfter: s.retryAfter, ErrorEvery: s.failEvery,
-		}),
+		vaulttest.WithFaults(s.faults()),
 	}
 	if s.clientID != "" {
 		opts = append(opts, vaulttest.WithClientSecret(s.clientID, s.clientSecret))
@@ -125,6 +122,14 @@ func (s *settings) options(stderr io.Writer) []vaulttest.Option {
 		opts = append(opts, vaulttest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
 	}
 	return opts
+}
+
+// faults are the failures the fault flags ask for.
+func (s *settings) faults() vaulttest.Faults {
+	return vaulttest.Faults{
+		Latency: s.latency, RateLimit: s.throttle, ThrottleEvery: s.throttleEvery,
+		RetryAfter: s.retryAfter, ErrorEvery: s.failEvery,
+	}
 }
 
 // run serves until ctx is done, then stops the server and saves the state.

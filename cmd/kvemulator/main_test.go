@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
@@ -160,6 +162,31 @@ func TestRunFaultFlags(t *testing.T) {
 	}
 }
 
+func TestFaultFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want vaulttest.Faults
+	}{
+		{nil, vaulttest.Faults{RetryAfter: time.Second}},
+		{[]string{"-latency", "250ms"}, vaulttest.Faults{Latency: 250 * time.Millisecond, RetryAfter: time.Second}},
+		{[]string{"-throttle", "100"}, vaulttest.Faults{RateLimit: 100, RetryAfter: time.Second}},
+		{
+			[]string{"-throttle-every", "3", "-retry-after", "2s", "-fail-every", "7"},
+			vaulttest.Faults{ThrottleEvery: 3, RetryAfter: 2 * time.Second, ErrorEvery: 7},
+		},
+	}
+	for _, tt := range tests {
+		s, err := parseFlags(tt.args, io.Discard)
+		if err != nil {
+			t.Fatalf("parseFlags(%q): %v", tt.args, err)
+		}
+		if diff := cmp.Diff(tt.want, s.faults()); diff != "" {
+			t.Errorf("faults of %q (-want +got):\n%s", tt.args, diff)
+		}
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -175,6 +202,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"extra-argument"}, "unexpected arguments"},
 		{[]string{"-client-id", "app"}, "-client-secret"},
 		{[]string{"-recoverable-days", "3"}, "recoverable days 3"},
+		{[]string{"-latency", "-1s"}, "must not be negative"},
+		{[]string{"-throttle", "-5"}, "must not be negative"},
 		{[]string{"-vault-name", "Not_Valid"}, `"Not_Valid"`},
 		{[]string{"-addr", "127.0.0.1:99999"}, "listen"},
 		{[]string{"-state", garbage}, "state is not valid JSON"},
