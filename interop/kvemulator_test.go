@@ -100,15 +100,19 @@ func startEmulator(t *testing.T, bin, dir string) *emulatorProcess {
 	return p
 }
 
-// stop sends SIGTERM and waits for a clean exit.
-func (p *emulatorProcess) stop(t *testing.T) {
+// stop sends sig (SIGINT or SIGTERM) and waits for a clean exit that
+// reports saving the state.
+func (p *emulatorProcess) stop(t *testing.T, sig syscall.Signal) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM: %v", err)
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("%v: %v", sig, err)
 	}
 	<-p.done
 	if p.waitErr != nil {
-		t.Fatalf("kvemulator exit: %v\n%s", p.waitErr, p.output.String())
+		t.Fatalf("kvemulator exit after %v: %v\n%s", sig, p.waitErr, p.output.String())
+	}
+	if !strings.Contains(p.output.String(), "state saved to") {
+		t.Errorf("kvemulator did not report saving its state after %v:\n%s", sig, p.output.String())
 	}
 }
 
@@ -176,7 +180,8 @@ func (p *emulatorProcess) kvcertsClient(t *testing.T, hc *http.Client) *client.C
 
 // TestStandaloneEmulator builds cmd/kvemulator and shows that the vault it
 // serves works with Microsoft's SDK (authenticating through azidentity) and
-// with our client at once, and that it keeps the vault across a restart.
+// with our client at once, and that it keeps the vault across restarts
+// after SIGTERM and SIGINT.
 func TestStandaloneEmulator(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -239,10 +244,7 @@ func TestStandaloneEmulator(t *testing.T) {
 		t.Errorf("kvcerts ListCertificates (-want +got):\n%s", diff)
 	}
 
-	emu.stop(t)
-	if !strings.Contains(emu.output.String(), "state saved to") {
-		t.Errorf("kvemulator did not report saving its state:\n%s", emu.output.String())
-	}
+	emu.stop(t, syscall.SIGTERM)
 
 	// A new process on another port loads the state, with the same CA.
 	again := startEmulator(t, bin, dir)
@@ -261,5 +263,14 @@ func TestStandaloneEmulator(t *testing.T) {
 		}
 		checkSecretKey(t, ctx, sdk, name, got.Certificate)
 	}
-	again.stop(t)
+	// A certificate made before SIGINT is there after the next start.
+	sdk.create(t, ctx, "before-sigint", azcertificates.CreateCertificateParameters{CertificatePolicy: selfPolicy("CN=before-sigint")})
+	again.stop(t, syscall.SIGINT)
+
+	third := startEmulator(t, bin, dir)
+	sdk = third.sdkVault(t, third.httpClient(t, caFile))
+	if _, err := sdk.certs.GetCertificate(ctx, "before-sigint", "", nil); err != nil {
+		t.Errorf("GetCertificate after a SIGINT stop and a restart: %v", err)
+	}
+	third.stop(t, syscall.SIGTERM)
 }
