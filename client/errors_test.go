@@ -1,9 +1,14 @@
 package client
 
 import (
+	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestResponseErrorIs(t *testing.T) {
@@ -70,5 +75,187 @@ func TestOperationError(t *testing.T) {
 	}
 	if want := `kvcerts: certificate operation for "web" ended with status "cancelled": by user`; cancelled.Error() != want {
 		t.Errorf("Error() = %q\nwant      %q", cancelled.Error(), want)
+	}
+}
+
+// TestEveryOperationReportsServiceErrors has the vault refuse the first
+// request of every operation and checks that the operation returns the
+// service's error as a *ResponseError for the REST call its doc names.
+func TestEveryOperationReportsServiceErrors(t *testing.T) {
+	t.Parallel()
+	leaf, key := selfSigned(t)
+	kp, err := NewKeyPair([]*x509.Certificate{leaf}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := func(seq func(func(*CertificateProperties, error) bool)) error {
+		for _, err := range seq {
+			return err
+		}
+		return nil
+	}
+	tests := []struct {
+		name         string
+		method, path string
+		call         func(ctx context.Context, c *Client) error
+	}{
+		{"GetCertificate", "GET", "/certificates/web/", func(ctx context.Context, c *Client) error {
+			_, err := c.GetCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"GetCertificateVersion", "GET", "/certificates/web/" + testVersion, func(ctx context.Context, c *Client) error {
+			_, err := c.GetCertificateVersion(ctx, "web", testVersion, nil)
+			return err
+		}},
+		{"UpdateCertificateProperties", "PATCH", "/certificates/web/", func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Enabled: ptr(false)})
+			return err
+		}},
+		{"BackupCertificate", "POST", "/certificates/web/backup", func(ctx context.Context, c *Client) error {
+			_, err := c.BackupCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"RestoreCertificateBackup", "POST", "/certificates/restore", func(ctx context.Context, c *Client) error {
+			_, err := c.RestoreCertificateBackup(ctx, []byte{1}, nil)
+			return err
+		}},
+		{"ListCertificates", "GET", "/certificates", func(ctx context.Context, c *Client) error {
+			return first(c.ListCertificates(ctx, nil))
+		}},
+		{"ListCertificateVersions", "GET", "/certificates/web/versions", func(ctx context.Context, c *Client) error {
+			return first(c.ListCertificateVersions(ctx, "web", nil))
+		}},
+		{"BeginCreateCertificate", "POST", "/certificates/web/create", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginCreateCertificate(ctx, "web", DefaultPolicy(), nil)
+			return err
+		}},
+		{"ResumeCreateCertificate", "GET", "/certificates/web/pending", func(ctx context.Context, c *Client) error {
+			p, err := c.ResumeCreateCertificate("web", nil)
+			if err != nil {
+				return err
+			}
+			_, err = p.Wait(ctx)
+			return err
+		}},
+		{"BeginDeleteCertificate", "DELETE", "/certificates/web", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginDeleteCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"GetDeletedCertificate", "GET", "/deletedcertificates/web", func(ctx context.Context, c *Client) error {
+			_, err := c.GetDeletedCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"ListDeletedCertificates", "GET", "/deletedcertificates", func(ctx context.Context, c *Client) error {
+			for _, err := range c.ListDeletedCertificates(ctx, nil) {
+				return err
+			}
+			return nil
+		}},
+		{"PurgeDeletedCertificate", "DELETE", "/deletedcertificates/web", func(ctx context.Context, c *Client) error {
+			return c.PurgeDeletedCertificate(ctx, "web", nil)
+		}},
+		{"BeginRecoverDeletedCertificate", "POST", "/deletedcertificates/web/recover", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginRecoverDeletedCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"ImportCertificate", "POST", "/certificates/web/import", func(ctx context.Context, c *Client) error {
+			_, err := c.ImportCertificate(ctx, "web", []byte{0x30, 0x82, 1, 2}, nil)
+			return err
+		}},
+		{"ImportKeyPair", "POST", "/certificates/web/import", func(ctx context.Context, c *Client) error {
+			_, err := c.ImportKeyPair(ctx, "web", kp, nil)
+			return err
+		}},
+		{"MergeCertificate", "POST", "/certificates/web/pending/merge", func(ctx context.Context, c *Client) error {
+			_, err := c.MergeCertificate(ctx, "web", DERChain(leaf), nil)
+			return err
+		}},
+		{"GetCertificatePolicy", "GET", "/certificates/web/policy", func(ctx context.Context, c *Client) error {
+			_, err := c.GetCertificatePolicy(ctx, "web", nil)
+			return err
+		}},
+		{"UpdateCertificatePolicy", "PATCH", "/certificates/web/policy", func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateCertificatePolicy(ctx, "web", DefaultPolicy(), nil)
+			return err
+		}},
+		{"GetCertificateOperation", "GET", "/certificates/web/pending", func(ctx context.Context, c *Client) error {
+			_, err := c.GetCertificateOperation(ctx, "web", nil)
+			return err
+		}},
+		{"CancelCertificateOperation", "PATCH", "/certificates/web/pending", func(ctx context.Context, c *Client) error {
+			_, err := c.CancelCertificateOperation(ctx, "web", nil)
+			return err
+		}},
+		{"DeleteCertificateOperation", "DELETE", "/certificates/web/pending", func(ctx context.Context, c *Client) error {
+			_, err := c.DeleteCertificateOperation(ctx, "web", nil)
+			return err
+		}},
+		{"SetContacts", "PUT", "/certificates/contacts", func(ctx context.Context, c *Client) error {
+			_, err := c.SetContacts(ctx, []Contact{{Email: "ops@example.com"}}, nil)
+			return err
+		}},
+		{"GetContacts", "GET", "/certificates/contacts", func(ctx context.Context, c *Client) error {
+			_, err := c.GetContacts(ctx, nil)
+			return err
+		}},
+		{"DeleteContacts", "DELETE", "/certificates/contacts", func(ctx context.Context, c *Client) error {
+			_, err := c.DeleteContacts(ctx, nil)
+			return err
+		}},
+		{"CreateIssuer", "PUT", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {
+			_, err := c.CreateIssuer(ctx, "iss", "Test", nil)
+			return err
+		}},
+		{"GetIssuer", "GET", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {
+			_, err := c.GetIssuer(ctx, "iss", nil)
+			return err
+		}},
+		{"UpdateIssuer", "PATCH", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateIssuer(ctx, "iss", &UpdateIssuerOptions{Enabled: ptr(false)})
+			return err
+		}},
+		{"DeleteIssuer", "DELETE", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {
+			_, err := c.DeleteIssuer(ctx, "iss", nil)
+			return err
+		}},
+		{"ListIssuers", "GET", "/certificates/issuers", func(ctx context.Context, c *Client) error {
+			for _, err := range c.ListIssuers(ctx, nil) {
+				return err
+			}
+			return nil
+		}},
+		{"DownloadCertificate", "GET", "/certificates/web/", func(ctx context.Context, c *Client) error {
+			_, err := c.DownloadCertificate(ctx, "web", nil)
+			return err
+		}},
+		{"NewTLSSource", "GET", "/certificates/web/", func(ctx context.Context, c *Client) error {
+			_, err := c.NewTLSSource(ctx, "web", nil)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, tr := setup(t)
+			pattern := tt.method + " " + tt.path
+			if strings.HasSuffix(pattern, "/") {
+				pattern += "{$}" // the path itself, not its subtree
+			}
+			handle(t, mux, pattern, "", 403,
+				`{"error":{"code":"Forbidden","message":"The caller does not have the permission"}}`)
+			err := tt.call(t.Context(), c)
+			var re *ResponseError
+			if !errors.Is(err, ErrForbidden) || !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *ResponseError matching ErrForbidden", err)
+			}
+			want := ResponseError{StatusCode: 403, Code: "Forbidden", Message: "The caller does not have the permission",
+				RequestID: "req-1", Method: tt.method, URL: testVault + tt.path}
+			if diff := cmp.Diff(want, *re); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+			if n := tr.calls.Load(); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
 	}
 }
