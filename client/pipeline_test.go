@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -236,5 +237,75 @@ func TestClientConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if n := tr.calls.Load(); n != 160 {
 		t.Errorf("%d requests, want 160", n)
+	}
+}
+
+// TestStateCreatingRequestsRetryLess checks that the requests that create
+// state (create, import, merge, restore, recover) are retried on 503, which
+// the service sends before acting, but not on 500, after which they may
+// have taken effect, while other requests are retried on both.
+func TestStateCreatingRequestsRetryLess(t *testing.T) {
+	t.Parallel()
+	leaf, _ := selfSigned(t)
+	retries := int32(DefaultRetryOptions().MaxRetries)
+	tests := []struct {
+		name         string
+		call         func(ctx context.Context, c *Client) error
+		createsState bool
+	}{
+		{"BeginCreateCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginCreateCertificate(ctx, "web", DefaultPolicy(), nil)
+			return err
+		}, true},
+		{"ImportCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.ImportCertificate(ctx, "web", []byte{0x30, 0x82, 1, 2}, nil)
+			return err
+		}, true},
+		{"MergeCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.MergeCertificate(ctx, "web", DERChain(leaf), nil)
+			return err
+		}, true},
+		{"RestoreCertificateBackup", func(ctx context.Context, c *Client) error {
+			_, err := c.RestoreCertificateBackup(ctx, []byte{1}, nil)
+			return err
+		}, true},
+		{"BeginRecoverDeletedCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginRecoverDeletedCertificate(ctx, "web", nil)
+			return err
+		}, true},
+		{"GetCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.GetCertificate(ctx, "web", nil)
+			return err
+		}, false},
+		{"BeginDeleteCertificate", func(ctx context.Context, c *Client) error {
+			_, err := c.BeginDeleteCertificate(ctx, "web", nil)
+			return err
+		}, false},
+	}
+	for _, tt := range tests {
+		for _, status := range []int{500, 503} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, status), func(t *testing.T) {
+				t.Parallel()
+				synctest.Test(t, func(t *testing.T) {
+					tr := &handlerTransport{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						reply(w, status, `{"error":{"code":"ServiceUnavailable","message":"try later"}}`)
+					})}
+					c, err := New(testVault, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), WithTransport(tr))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := tt.call(t.Context(), c); !isStatus(err, status) {
+						t.Errorf("err = %v, want status %d", err, status)
+					}
+					want := 1 + retries
+					if tt.createsState && status == 500 {
+						want = 1
+					}
+					if n := tr.calls.Load(); n != want {
+						t.Errorf("%d attempts, want %d", n, want)
+					}
+				})
+			})
+		}
 	}
 }
