@@ -49,6 +49,10 @@ func TestInvalidArguments(t *testing.T) {
 	tests := map[string]func() error{
 		"GetCertificate":        func() error { _, err := c.GetCertificate(ctx, bad, nil); return err },
 		"GetCertificateVersion": func() error { _, err := c.GetCertificateVersion(ctx, "ok", bad, nil); return err },
+		"GetCertificateVersion name": func() error {
+			_, err := c.GetCertificateVersion(ctx, bad, testVersion, nil)
+			return err
+		},
 		"GetCertificateVersion empty": func() error {
 			_, err := c.GetCertificateVersion(ctx, "ok", "", nil)
 			return err
@@ -72,12 +76,20 @@ func TestInvalidArguments(t *testing.T) {
 		"BeginRecover":            func() error { _, err := c.BeginRecoverDeletedCertificate(ctx, bad, nil); return err },
 		"ImportCertificate":       func() error { _, err := c.ImportCertificate(ctx, bad, []byte{1}, nil); return err },
 		"ImportCertificate empty": func() error { _, err := c.ImportCertificate(ctx, "ok", nil, nil); return err },
+		"ImportCertificate policy": func() error {
+			_, err := c.ImportCertificate(ctx, "ok", []byte{1}, &ImportCertificateOptions{Policy: &CertificatePolicy{KeySize: -1}})
+			return err
+		},
 		"MergeCertificate":        func() error { _, err := c.MergeCertificate(ctx, bad, nil, nil); return err },
 		"MergeCertificate empty":  func() error { _, err := c.MergeCertificate(ctx, "ok", nil, nil); return err },
 		"GetCertificatePolicy":    func() error { _, err := c.GetCertificatePolicy(ctx, bad, nil); return err },
 		"UpdateCertificatePolicy": func() error { _, err := c.UpdateCertificatePolicy(ctx, bad, DefaultPolicy(), nil); return err },
 		"UpdateCertificatePolicy nil": func() error {
 			_, err := c.UpdateCertificatePolicy(ctx, "ok", nil, nil)
+			return err
+		},
+		"UpdateCertificatePolicy invalid": func() error {
+			_, err := c.UpdateCertificatePolicy(ctx, "ok", &CertificatePolicy{LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew}}}, nil)
 			return err
 		},
 		"GetCertificateOperation":    func() error { _, err := c.GetCertificateOperation(ctx, bad, nil); return err },

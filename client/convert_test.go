@@ -2,6 +2,8 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,18 +134,22 @@ func TestDefaultPolicyWire(t *testing.T) {
 
 func TestPolicyValidate(t *testing.T) {
 	t.Parallel()
-	bad := []*CertificatePolicy{
-		{ValidityInMonths: -1},
-		{KeySize: -2048},
-		{KeySize: 1 << 40},
-		{LifetimeActions: []LifetimeAction{{LifetimePercentage: 80}}},
-		{LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew}}},
-		{LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, LifetimePercentage: 80, DaysBeforeExpiry: 10}}},
-		{LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, LifetimePercentage: 100}}},
+	bad := map[string]*CertificatePolicy{
+		"ValidityInMonths -1":      {ValidityInMonths: -1},
+		"KeySize -2048":            {KeySize: -2048},
+		"KeySize 1099511627776":    {KeySize: 1 << 40},
+		"Action is empty":          {LifetimeActions: []LifetimeAction{{LifetimePercentage: 80}}},
+		"set exactly one":          {LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew}}},
+		"exactly one of":           {LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, LifetimePercentage: 80, DaysBeforeExpiry: 10}}},
+		"LifetimePercentage 100":   {LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, LifetimePercentage: 100}}},
+		"DaysBeforeExpiry -1 must": {LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, DaysBeforeExpiry: -1}}},
+		"DaysBeforeExpiry 4294967296 must be between 1 and 2147483647": {
+			LifetimeActions: []LifetimeAction{{Action: ActionAutoRenew, DaysBeforeExpiry: 1 << 32}},
+		},
 	}
-	for _, p := range bad {
-		if err := p.validate(); err == nil {
-			t.Errorf("validate(%+v) = nil", p)
+	for want, p := range bad {
+		if err := p.validate(); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), want) {
+			t.Errorf("validate = %v, want an error saying %q", err, want)
 		}
 	}
 	if err := fullPolicy().validate(); err != nil {

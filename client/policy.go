@@ -52,7 +52,7 @@ func (p *CertificatePolicy) validate() error {
 		case a.LifetimePercentage < 0 || a.LifetimePercentage > 99:
 			return invalidArg("policy LifetimeActions[%d]: LifetimePercentage %d must be between 1 and 99", i, a.LifetimePercentage)
 		case a.DaysBeforeExpiry < 0 || a.DaysBeforeExpiry > math.MaxInt32:
-			return invalidArg("policy LifetimeActions[%d]: DaysBeforeExpiry %d must not be negative", i, a.DaysBeforeExpiry)
+			return invalidArg("policy LifetimeActions[%d]: DaysBeforeExpiry %d must be between 1 and %d", i, a.DaysBeforeExpiry, math.MaxInt32)
 		case (a.LifetimePercentage == 0) == (a.DaysBeforeExpiry == 0):
 			return invalidArg("policy LifetimeActions[%d]: set exactly one of LifetimePercentage and DaysBeforeExpiry", i)
 		}
