@@ -481,3 +481,20 @@ func TestDownloadInvalidArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadSecretRefused checks that a refusal to read the secret, as
+// for a disabled version, is returned as the vault's error.
+func TestDownloadSecretRefused(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, ecKey(t, elliptic.P256()))
+	c, mux, _ := setup(t)
+	handle(t, mux, "GET /certificates/web/", "", 200, fakeBundle(t, p.leaf.Raw, testVault+"/secrets/web/"+testVersion))
+	handle(t, mux, "GET /secrets/web/"+testVersion, "", 403,
+		`{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}`)
+	dc, err := c.DownloadCertificate(t.Context(), "web", nil)
+	var re *ResponseError
+	if dc != nil || !errors.Is(err, ErrForbidden) || !errors.As(err, &re) || re.InnerCode != "SecretDisabled" ||
+		re.URL != testVault+"/secrets/web/"+testVersion {
+		t.Errorf("got %v, %v; want the secret's 403", dc, err)
+	}
+}
