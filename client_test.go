@@ -65,6 +65,16 @@ func TestReadmeFlow(t *testing.T) {
 		t.Errorf("key id %q, secret id %q", cert.KeyID, cert.SecretID)
 	}
 
+	// Check the status of the creation: on the poller, or from the vault.
+	checkStatus(t, "create", poller, "completed")
+	op, err := c.GetCertificateOperation(ctx, name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target, err := client.ParseID(op.Target); op.Status != client.OperationStatusCompleted || err != nil || target.Name != name {
+		t.Errorf("operation status %q, target %q; want completed, for %q", op.Status, op.Target, name)
+	}
+
 	// Retrieve it: latest, then by version.
 	latest, err := c.GetCertificate(ctx, name, nil)
 	if err != nil {
