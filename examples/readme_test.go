@@ -168,6 +168,39 @@ func checkMain(dir string, args []string) string {
 	return ""
 }
 
+// Every file and folder of this repository that the README links to or
+// names in code spans exists: a link's target, and a span that starts with
+// one of the repository's top-level folders, such as `gen/wire.go` or
+// `gen/*.gen.go` (a pattern matches something; a trailing /... is the folder).
+func TestReadmePaths(t *testing.T) {
+	t.Parallel()
+	readme := readFile(t, "README.md")
+	var paths []string
+	for _, m := range regexp.MustCompile(`\]\(([^)#]+)\)`).FindAllStringSubmatch(readme, -1) {
+		if !strings.Contains(m[1], "://") {
+			paths = append(paths, m[1])
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile("`([a-z]+/[^` ]*)`").FindAllStringSubmatch(readme, -1) {
+		first, _, _ := strings.Cut(m[1], "/")
+		if slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.IsDir() && e.Name() == first }) {
+			paths = append(paths, strings.TrimSuffix(m[1], "/..."))
+		}
+	}
+	if len(paths) == 0 {
+		t.Fatal("found no paths in README.md")
+	}
+	for _, p := range paths {
+		if matches, err := filepath.Glob(filepath.Join(root, p)); err != nil || len(matches) == 0 {
+			t.Errorf("README.md names %s, which does not exist", p)
+		}
+	}
+}
+
 // Every example program is mentioned in the README and run by a test.
 func TestEveryExampleIsTested(t *testing.T) {
 	t.Parallel()
