@@ -29,7 +29,7 @@ func TestCreateCertificateAnswer(t *testing.T) {
 	if got := hdr.Get("Retry-After"); got != "10" {
 		t.Errorf("Retry-After = %q, want 10", got)
 	}
-	loc := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/new-cert/pending\?api-version=2025-07-01&request_id=([0-9a-f]{32})$`).FindStringSubmatch(hdr.Get("Location"))
+	loc := regexp.MustCompile(`^https://myvault\.vault\.localhost:\d+/certificates/new-cert/pending\?api-version=` + regexp.QuoteMeta(gen.APIVersion) + `&request_id=([0-9a-f]{32})$`).FindStringSubmatch(hdr.Get("Location"))
 	if loc == nil {
 		t.Fatalf("Location = %q", hdr.Get("Location"))
 	}

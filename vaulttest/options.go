@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 // DefaultTenantID is the directory (tenant) id the emulator uses unless
@@ -21,11 +23,22 @@ const DefaultTenantID = "5e1ec7ed-0000-4000-8000-00000000cafe"
 // myvault.vault.localhost, unless WithVaultName says otherwise.
 const DefaultVaultName = "myvault"
 
-// supportedAPIVersions are the api-version values the emulator answers. The
-// certificate and secret shapes it serves did not change across them; the
-// newest entry is the one Microsoft's azsecrets v1.5.1 sends.
+// supportedAPIVersions are the api-version values the emulator answers,
+// besides gen.APIVersion, the version the spec was generated from, which it
+// always answers. The certificate and secret shapes it serves did not change
+// across them; the newest entry is the one Microsoft's azsecrets v1.5.1 sends.
 var supportedAPIVersions = []string{
 	"7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", "2026-04-01",
+}
+
+// defaultAPIVersions returns supportedAPIVersions with gen.APIVersion added
+// when it is not among them, as after regenerating for a new API version.
+func defaultAPIVersions() []string {
+	versions := slices.Clone(supportedAPIVersions)
+	if !slices.Contains(versions, gen.APIVersion) {
+		versions = append(versions, gen.APIVersion)
+	}
+	return versions
 }
 
 // An Option configures NewServer, Start or NewHandler.
@@ -106,7 +119,7 @@ func newConfig(opts []Option) (*config, error) {
 		recoverableDays: 90,
 		pageSize:        maxPageSize,
 		logSize:         10000,
-		apiVersions:     slices.Clone(supportedAPIVersions),
+		apiVersions:     defaultAPIVersions(),
 		region:          "westus",
 	}
 	for _, o := range opts {
@@ -404,7 +417,8 @@ func WithState(r io.Reader) Option {
 }
 
 // WithAPIVersions adds api-version values the emulator accepts, on top of
-// the published ones (7.0 to 7.6, 2025-07-01 and 2026-04-01).
+// the published ones (7.0 to 7.6, 2025-07-01 and 2026-04-01) and
+// gen.APIVersion.
 func WithAPIVersions(versions ...string) Option {
 	return func(c *config) error {
 		for _, v := range versions {

@@ -56,7 +56,7 @@ func TestListPaging(t *testing.T) {
 	h.call("GET", "/certificates?maxresults=25", nil, http.StatusOK, &first)
 	port := h.srv.URL[strings.LastIndexByte(h.srv.URL, ':')+1:]
 	re := regexp.MustCompile(`^https://myvault\.vault\.localhost:` + port +
-		`/certificates\?api-version=2025-07-01&\$skiptoken=[A-Za-z0-9_-]+&maxresults=25$`)
+		`/certificates\?api-version=` + regexp.QuoteMeta(gen.APIVersion) + `&\$skiptoken=[A-Za-z0-9_-]+&maxresults=25$`)
 	if first.NextLink == nil || !re.MatchString(*first.NextLink) {
 		t.Errorf("nextLink = %v, want an absolute link with the port, $skiptoken and maxresults", deref(first.NextLink))
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 func TestRequestLog(t *testing.T) {
@@ -20,9 +22,9 @@ func TestRequestLog(t *testing.T) {
 	got := h.srv.Requests()
 	host := h.srv.URL[len("https://"):]
 	want := []Request{
-		{Method: "GET", Host: host, Path: "/certificates/none/", Query: "api-version=2025-07-01", Operation: "GetCertificate", Status: 404},
-		{Method: "GET", Host: host, Path: "/certificates", Query: "api-version=2025-07-01", Operation: "GetCertificates", Status: 401},
-		{Method: "DELETE", Host: host, Path: "/deletedcertificates/none", Query: "api-version=2025-07-01", Operation: "PurgeDeletedCertificate", Status: 404},
+		{Method: "GET", Host: host, Path: "/certificates/none/", Query: "api-version=" + gen.APIVersion, Operation: "GetCertificate", Status: 404},
+		{Method: "GET", Host: host, Path: "/certificates", Query: "api-version=" + gen.APIVersion, Operation: "GetCertificates", Status: 401},
+		{Method: "DELETE", Host: host, Path: "/deletedcertificates/none", Query: "api-version=" + gen.APIVersion, Operation: "PurgeDeletedCertificate", Status: 404},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Request{}, "Time", "Duration", "RequestID")); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)

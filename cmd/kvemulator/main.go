@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kvcerts/kvcerts/gen"
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
 
@@ -283,7 +284,7 @@ Point clients at it:
   3. Get a token and call the vault:
        curl --cacert %s %s -d grant_type=client_credentials -d client_id=app -d client_secret=secret \
          --data-urlencode scope=%s/.default %s
-       curl --cacert %s %s -H "Authorization: Bearer <access_token>" "%s/certificates?api-version=2025-07-01"
+       curl --cacert %s %s -H "Authorization: Bearer <access_token>" "%s/certificates?api-version=%s"
   Azure SDKs: vault URL %s, authority host %s, tenant %s, instance discovery disabled.
 
 Stop with Ctrl+C (SIGINT) or SIGTERM.
@@ -292,6 +293,6 @@ Stop with Ctrl+C (SIGINT) or SIGTERM.
 		ca, ca,
 		ip, ip, host, auth.Hostname(), resolve(host), resolve(auth.Hostname()),
 		ca, resolve(auth.Hostname()), srv.Resource(), tokenURL,
-		ca, resolve(host), srv.URL,
+		ca, resolve(host), srv.URL, gen.APIVersion,
 		srv.URL, srv.AuthorityHost(), srv.TenantID())
 }
