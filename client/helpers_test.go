@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 const testVault = "https://myvault.vault.azure.net"
@@ -86,7 +88,7 @@ func reply(w http.ResponseWriter, status int, body string) {
 
 func checkAPIVersion(t *testing.T, r *http.Request) {
 	t.Helper()
-	if got := r.URL.Query().Get("api-version"); got != "2025-07-01" {
+	if got := r.URL.Query().Get("api-version"); got != gen.APIVersion {
 		t.Errorf("%s %s: api-version = %q", r.Method, r.URL.Path, got)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 const issuerJSON = `{"id":"https://myvault.vault.azure.net/certificates/issuers/digi","provider":"DigiCert",
@@ -78,7 +80,7 @@ func TestListIssuers(t *testing.T) {
 		checkAPIVersion(t, r)
 		if r.URL.Query().Get("$skiptoken") == "" {
 			reply(w, 200, `{"value":[{"id":"https://myvault.vault.azure.net/certificates/issuers/a","provider":"p1"}],
-			  "nextLink":"https://myvault.vault.azure.net:443/certificates/issuers?api-version=2025-07-01&$skiptoken=2"}`)
+			  "nextLink":"https://myvault.vault.azure.net:443/certificates/issuers?api-version=`+gen.APIVersion+`&$skiptoken=2"}`)
 			return
 		}
 		reply(w, 200, `{"value":[{"id":"https://myvault.vault.azure.net/certificates/issuers/b","provider":"p2"}],"nextLink":null}`)

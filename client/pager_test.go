@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 func item(name string) string {
@@ -46,7 +48,9 @@ func names(t *testing.T, seq func(func(*CertificateProperties, error) bool)) ([]
 	return got, nil
 }
 
-const nextBase = "https://myvault.vault.azure.net:443/certificates?api-version=2025-07-01&maxresults=2&$skiptoken="
+// nextBase is how the fake service begins its next links; like the real
+// one, it keeps the api-version of the request.
+const nextBase = "https://myvault.vault.azure.net:443/certificates?api-version=" + gen.APIVersion + "&maxresults=2&$skiptoken="
 
 func TestListCertificatesPages(t *testing.T) {
 	t.Parallel()
@@ -70,7 +74,7 @@ func TestListCertificatesFirstQuery(t *testing.T) {
 	t.Parallel()
 	c, mux, _ := setup(t)
 	mux.HandleFunc("GET /certificates", func(w http.ResponseWriter, r *http.Request) {
-		if got, want := r.URL.RawQuery, "api-version=2025-07-01&maxresults=25&includePending=true"; got != want {
+		if got, want := r.URL.RawQuery, "api-version="+gen.APIVersion+"&maxresults=25&includePending=true"; got != want {
 			t.Errorf("query = %q, want %q", got, want)
 		}
 		reply(w, 200, `{"value":[],"nextLink":null}`)
@@ -237,8 +241,8 @@ func TestCheckLinkAddsAPIVersion(t *testing.T) {
 	c := noRequests(t)
 	p := &Pager[int]{c: c}
 	for in, want := range map[string]string{
-		"https://myvault.vault.azure.net/certificates":                       testVault + "/certificates?api-version=2025-07-01",
-		"https://myvault.vault.azure.net/certificates?$skiptoken=x":          testVault + "/certificates?api-version=2025-07-01&$skiptoken=x",
+		"https://myvault.vault.azure.net/certificates":                       testVault + "/certificates?api-version=" + gen.APIVersion,
+		"https://myvault.vault.azure.net/certificates?$skiptoken=x":          testVault + "/certificates?api-version=" + gen.APIVersion + "&$skiptoken=x",
 		"https://myvault.vault.azure.net:443/certificates?api-version=7.4&a": "https://myvault.vault.azure.net:443/certificates?api-version=7.4&a",
 	} {
 		got, err := p.checkLink(in)

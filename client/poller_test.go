@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kvcerts/kvcerts/gen"
 )
 
 // clock records when requests arrive, in a synctest bubble's fake time.
@@ -51,7 +53,7 @@ func TestCreatePollerCompletes(t *testing.T) {
 		mux.HandleFunc("POST /certificates/web/create", func(w http.ResponseWriter, r *http.Request) {
 			clk.tick()
 			checkJSONBody(t, r, `{"policy":{"issuer":{"name":"Self"},"x509_props":{"subject":"CN=web"}},"tags":{"a":"b"},"attributes":{"enabled":true},"preserveCertOrder":true}`)
-			w.Header().Set("Location", testVault+"/certificates/web/pending?api-version=2025-07-01&request_id=1")
+			w.Header().Set("Location", testVault+"/certificates/web/pending?api-version="+gen.APIVersion+"&request_id=1")
 			w.Header().Set("Retry-After", "10")
 			reply(w, 202, opInProgress)
 		})
