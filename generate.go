@@ -6,4 +6,5 @@ package kvcerts
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/models.yaml spec/keyvault-certificates.json
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/client.yaml spec/keyvault-certificates.json
+//go:generate go run ./internal/genheader gen/models.gen.go gen/client.gen.go
 //go:generate go run ./internal/genversion -spec spec/keyvault-certificates.json -out gen/version.gen.go

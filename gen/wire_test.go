@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +96,24 @@ func FuzzBase64URL(f *testing.F) {
 			t.Fatalf("%q: decoded %x, %v; the reference gives %x, %v", data, got, err, want, refErr)
 		}
 	})
+}
+
+// Only doc.go documents the package: a package comment in another file,
+// such as the one oapi-codegen writes, would be printed before it.
+func TestOnlyDocGoDocumentsThePackage(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasDoc := f.Doc != nil; hasDoc != (name == "doc.go") {
+			t.Errorf("%s: package comment present = %v, want it only in doc.go", name, hasDoc)
+		}
+	}
 }
