@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 const (
@@ -112,7 +114,7 @@ type managedIdentitySource struct {
 }
 
 func newManagedIdentitySource(o *ManagedIdentityOptions) (*managedIdentitySource, error) {
-	s := &managedIdentitySource{hc: httpClient(&o.Options), log: logger(&o.Options), sleep: sleep, jitter: jitter}
+	s := &managedIdentitySource{hc: httpClient(&o.Options), log: logger(&o.Options), sleep: transport.Sleep, jitter: jitter}
 	endpoint := cmp.Or(o.IdentityEndpoint, os.Getenv(envIdentityEndpoint))
 	if endpoint != "" {
 		s.appService = true
@@ -173,7 +175,7 @@ func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oau
 		case ctx.Err() != nil:
 			return nil, s.failed(n, err)
 		}
-		if n == miMaxAttempts || !s.transient(resp, err) {
+		if n > managedIdentityRetry.MaxRetries || !s.transient(resp, err) {
 			return nil, s.failed(n, err)
 		}
 		wait := s.wait(n, resp)
@@ -247,14 +249,15 @@ func (s *managedIdentitySource) transient(resp *http.Response, err error) bool {
 }
 
 // wait returns how long to wait before retry n: what the answer's Retry-After asks for, or
-// the jittered backoff; never more than miMaxDelay.
+// the jittered backoff, within managedIdentityRetry's caps.
 func (s *managedIdentitySource) wait(n int, resp *http.Response) time.Duration {
+	p := managedIdentityRetry
 	if resp != nil {
-		if d, ok := retryAfter(resp.Header, time.Now()); ok {
-			return min(d, miMaxDelay)
+		if d, ok := transport.RetryAfter(resp.Header, time.Now()); ok {
+			return min(d, p.MaxRetryAfter)
 		}
 	}
-	return min(s.jitter(backoff(n)), miMaxDelay)
+	return min(s.jitter(p.Backoff(n)), p.MaxDelay)
 }
 
 // failed is the error of a token request whose attempt n failed with err and is the last.

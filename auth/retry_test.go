@@ -322,24 +322,19 @@ func TestDefaultProbeIsNotRetried(t *testing.T) {
 	})
 }
 
-func TestBackoff(t *testing.T) {
+// The retries' waits must outlast the 70 s for which the metadata service can answer 410.
+func TestManagedIdentityRetryOutlastsGone(t *testing.T) {
 	t.Parallel()
-	var got []time.Duration
-	for n := 1; n <= 8; n++ {
-		got = append(got, backoff(n))
+	p := managedIdentityRetry
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
 	}
-	got = append(got, backoff(1000))
-	const s = time.Second
-	want := []time.Duration{2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s, 30 * s, 30 * s, 30 * s}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("backoff (-want +got):\n%s", diff)
+	var shortest time.Duration
+	for n := 1; n <= p.MaxRetries; n++ {
+		shortest += p.Backoff(n) * 4 / 5
 	}
-	var total time.Duration
-	for n := 1; n < miMaxAttempts; n++ {
-		total += backoff(n) * 4 / 5
-	}
-	if total < 70*time.Second {
-		t.Errorf("the shortest waits add up to %s, less than the 70s that 410 answers can last", total)
+	if shortest < 70*time.Second {
+		t.Errorf("the shortest waits add up to %s, less than the 70s that 410 answers can last", shortest)
 	}
 }
 
@@ -350,31 +345,6 @@ func TestJitterBounds(t *testing.T) {
 			if j := jitter(d); j < d*4/5 || j > d*6/5 {
 				t.Fatalf("jitter(%s) = %s, want within [%s, %s]", d, j, d*4/5, d*6/5)
 			}
-		}
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		value  string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"", 0, false},
-		{"5", 5 * time.Second, true},
-		{" 0 ", 0, true},
-		{"-3", 0, false},
-		{"soon", 0, false},
-		{"99999999999999999999", 0, false},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
-		{"Sun, 06 Nov 1994 08:49:37 GMT", 0, true},
-	}
-	for _, tt := range tests {
-		got, ok := retryAfter(http.Header{"Retry-After": {tt.value}}, now)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("retryAfter(%q) = %s, %t; want %s, %t", tt.value, got, ok, tt.want, tt.wantOK)
 		}
 	}
 }

@@ -113,7 +113,7 @@ func (p *Poller[T]) Result() (T, error) {
 // of a failed status request.
 func (p *Poller[T]) Wait(ctx context.Context) (T, error) {
 	for !p.done {
-		if err := sleep(ctx, jitter(p.delay)); err != nil {
+		if err := transport.Sleep(ctx, jitter(p.delay)); err != nil {
 			var zero T
 			return zero, err
 		}
@@ -140,22 +140,4 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return d + rand.N(d/10+1)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

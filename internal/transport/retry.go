@@ -67,8 +67,9 @@ func (p RetryPolicy) Validate() error {
 	return nil
 }
 
-// backoff returns the uncapped-by-jitter wait before retry n (1-based).
-func (p RetryPolicy) backoff(n int) time.Duration {
+// Backoff returns the wait before retry n (1-based), before any jitter: BaseDelay doubled
+// n-1 times, capped at MaxDelay.
+func (p RetryPolicy) Backoff(n int) time.Duration {
 	d := p.BaseDelay
 	for i := 1; i < n && d < p.MaxDelay; i++ {
 		if d > p.MaxDelay/2 {
@@ -154,12 +155,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err // the retry could not finish in time
 		}
 		discard(resp)
-		timer := time.NewTimer(wait)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("transport: waiting to retry %s %s after attempt %d: %w", req.Method, req.URL.Path, n, ctx.Err())
+		if err := Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("transport: waiting to retry %s %s after attempt %d: %w", req.Method, req.URL.Path, n, err)
 		}
 	}
 }
@@ -173,7 +170,7 @@ func (t *retryTransport) wait(n int, resp *http.Response) time.Duration {
 			return min(d, t.policy.MaxRetryAfter)
 		}
 	}
-	d := t.policy.backoff(n)
+	d := t.policy.Backoff(n)
 	return d/2 + t.jitter(d-d/2)
 }
 
@@ -244,6 +241,25 @@ func contextError(ctx context.Context, err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ctx.Err(), err)
+}
+
+// Sleep waits for d, or until ctx ends and then returns ctx's error. A context that has
+// already ended returns its error even when d is not positive.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // maxRetryAfterSeconds keeps a server's wait from overflowing time.Duration; it is capped

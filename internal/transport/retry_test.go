@@ -192,7 +192,7 @@ func TestRetryJitterBounds(t *testing.T) {
 			resp, _ := send(t.Context(), newRetryTransport(s, p, ""), "GET", "")
 			resp.Body.Close()
 			for i := 1; i < len(s.at); i++ {
-				full := p.backoff(i)
+				full := p.Backoff(i)
 				if wait := s.at[i] - s.at[i-1]; wait < full/2 || wait > full {
 					t.Fatalf("wait before retry %d = %v, want within [%v, %v]", i, wait, full/2, full)
 				}
@@ -420,12 +420,12 @@ func TestBackoff(t *testing.T) {
 	p := RetryPolicy{MaxRetries: 100, BaseDelay: 800 * time.Millisecond, MaxDelay: 60 * time.Second, MaxRetryAfter: time.Minute}
 	want := map[int]time.Duration{1: 800 * time.Millisecond, 2: 1600 * time.Millisecond, 4: 6400 * time.Millisecond, 7: 51200 * time.Millisecond, 8: time.Minute, 100: time.Minute}
 	for n, w := range want {
-		if got := p.backoff(n); got != w {
-			t.Errorf("backoff(%d) = %v, want %v", n, got, w)
+		if got := p.Backoff(n); got != w {
+			t.Errorf("Backoff(%d) = %v, want %v", n, got, w)
 		}
 	}
 	huge := RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Duration(1<<63 - 1)}
-	if got := huge.backoff(1000); got <= 0 {
+	if got := huge.Backoff(1000); got <= 0 {
 		t.Errorf("backoff overflowed: %v", got)
 	}
 }
@@ -503,4 +503,23 @@ func TestUnknownLengthBodyWithGetBody(t *testing.T) {
 	if diff := cmp.Diff([]string{"streamed"}, bodies); diff != "" || lengths[0] != -1 {
 		t.Errorf("bodies (-want +got):\n%s\nlength %d, want -1 (unknown)", diff, lengths[0])
 	}
+}
+
+func TestSleep(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		if err := Sleep(t.Context(), 3*time.Second); err != nil || time.Since(start) != 3*time.Second {
+			t.Errorf("Sleep(3s) = %v after %s", err, time.Since(start))
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(time.Second, cancel)
+		start = time.Now()
+		if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) != time.Second {
+			t.Errorf("Sleep(1h) cancelled at 1s = %v after %s", err, time.Since(start))
+		}
+		if err := Sleep(ctx, 0); !errors.Is(err, context.Canceled) {
+			t.Errorf("Sleep(0) with an ended context = %v, want its error", err)
+		}
+	})
 }
