@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -177,6 +178,22 @@ func TestAppServiceFromEnvironment(t *testing.T) {
 	}
 }
 
+// loggedIdentity returns a managed identity credential for srv, as an App Service
+// endpoint with the given secret or as the instance metadata service, and its debug log.
+func loggedIdentity(t *testing.T, srv *identityServer, appService bool, secret string) (*Credential, *bytes.Buffer) {
+	t.Helper()
+	log, logs := captureLog()
+	o := ManagedIdentityOptions{Options: Options{Logger: log}, IMDSEndpoint: srv.URL}
+	if appService {
+		o.IdentityEndpoint, o.IdentityHeader = srv.URL, secret
+	}
+	cred, err := NewManagedIdentity(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred, logs
+}
+
 func TestManagedIdentityErrors(t *testing.T) {
 	t.Parallel()
 	const secret = "app-service-identity-header-secret"
@@ -206,16 +223,8 @@ func TestManagedIdentityErrors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			log, logs := captureLog()
-			o := ManagedIdentityOptions{Options: Options{Logger: log}, IMDSEndpoint: srv.URL}
-			if tt.appService {
-				o.IdentityEndpoint, o.IdentityHeader = srv.URL, secret
-			}
-			cred, err := NewManagedIdentity(&o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = cred.ChallengeToken(t.Context(), "", "", tt.claims)
+			cred, logs := loggedIdentity(t, srv, tt.appService, secret)
+			_, err := cred.ChallengeToken(t.Context(), "", "", tt.claims)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
 			}

@@ -117,15 +117,7 @@ func TestManagedIdentityRetries(t *testing.T) {
 			srv = newIdentityServer(t, func(w http.ResponseWriter, r *http.Request) {
 				respond(len(srv.Requests()), w)
 			})
-			log, logs := captureLog()
-			o := ManagedIdentityOptions{Options: Options{Logger: log}, IMDSEndpoint: srv.URL}
-			if tt.appService {
-				o.IdentityEndpoint, o.IdentityHeader = srv.URL, secret
-			}
-			cred, err := NewManagedIdentity(&o)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cred, logs := loggedIdentity(t, srv, tt.appService, secret)
 			waits := exactWaits(cred.src.(*managedIdentitySource))
 
 			tok, err := cred.ChallengeToken(t.Context(), "", "", "")
