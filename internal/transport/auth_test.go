@@ -633,14 +633,20 @@ func TestUnactionableLaterChallengeReturned(t *testing.T) {
 	}
 }
 
+// blockedSource returns a token source whose fetches wait until its release channel is
+// closed, and an auth layer that uses it in front of a vault answering 200.
+func blockedSource() (*staticSource, *authTransport) {
+	src := &staticSource{token: "t", release: make(chan struct{})}
+	vault, _ := parseVaultHost(testVaultHost)
+	return src, newAuthTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return response(r, 200, ""), nil
+	}), src, vault, false)
+}
+
 func TestTokenWaitEndsWithContext(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		src := &staticSource{token: "t", release: make(chan struct{})}
-		vault, _ := parseVaultHost(testVaultHost)
-		rt := newAuthTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return response(r, 200, ""), nil
-		}), src, vault, false)
+		src, rt := blockedSource()
 		go rt.RoundTrip(httptest.NewRequest("GET", vaultURL("/first"), nil))
 		synctest.Wait()
 		ctx, cancel := context.WithCancel(t.Context())
@@ -668,11 +674,7 @@ var cmpErrors = cmp.Comparer(func(a, b error) bool { return a == b || (a != nil 
 func TestTokenFetchEndsWithContext(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		src := &staticSource{token: "t", release: make(chan struct{})}
-		vault, _ := parseVaultHost(testVaultHost)
-		rt := newAuthTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return response(r, 200, ""), nil
-		}), src, vault, false)
+		src, rt := blockedSource()
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", vaultURL("/first"), nil)
