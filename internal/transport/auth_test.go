@@ -357,6 +357,11 @@ func TestHostileChallengeRefused(t *testing.T) {
 		{"malformed", `Bearer resource="https://example.com`, "unterminated quoted string"},
 		{"claims only", `Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte(caeClaims)) + `"`, "names no resource or scope"},
 	}
+	for _, h := range hostileTenants {
+		tests = append(tests, struct{ name, challenge, want string }{
+			"tenant " + h.name, `Bearer authorization="` + h.uri + `", resource="https://example.com"`, h.want,
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

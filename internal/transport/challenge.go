@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +22,8 @@ type Challenge struct {
 	// Scope is the token scope to ask for: the scope parameter when present, else
 	// Resource with "/.default" appended.
 	Scope string
-	// TenantID is the first path segment of AuthorizationURI; "" when it has none.
+	// TenantID is the first path segment of AuthorizationURI, a tenant ID or domain name;
+	// "" when the challenge has no authorization URI.
 	TenantID string
 	// Claims is the decoded JSON of the claims parameter of a continuous access
 	// evaluation challenge.
@@ -106,14 +108,70 @@ func parseHTTPURL(what, s string) (*url.URL, error) {
 }
 
 // tenantOf returns the first path segment of an authorization URI, which names the tenant.
+// The tenant must be a tenant ID (a GUID) or a domain name (dot-separated labels of
+// letters, digits and inner hyphens, such as "contoso.onmicrosoft.com" or "common"), and
+// no segment of the path may be a dot-segment, so that a hostile challenge cannot hand a
+// credential a tenant such as "..", "." or an empty one, percent-encoded or not.
 func tenantOf(u *url.URL) (string, error) {
-	tenant, _, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
-	if len(tenant) > 256 || strings.ContainsFunc(tenant, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '.' || r == '_')
-	}) {
-		return "", fmt.Errorf("challenge: authorization URI %q does not start with a tenant ID or domain", u)
+	escaped := u.EscapedPath()
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(escaped, "/"), "/")
+	why := ""
+	switch {
+	case u.RawPath != "" || strings.Contains(escaped, "%"):
+		why = "is percent-encoded"
+	case slices.ContainsFunc(strings.Split(escaped, "/"), func(seg string) bool { return seg == "." || seg == ".." }):
+		why = "has a dot-segment"
+	case tenant == "":
+		why = "names no tenant"
+	case !isGUID(tenant) && !isDomainName(tenant):
+		why = "does not start with a tenant ID or domain"
+	}
+	if why != "" {
+		return "", fmt.Errorf("challenge: authorization URI %q %s", u, why)
 	}
 	return tenant, nil
+}
+
+// isGUID reports whether s has the form of a GUID: 8-4-4-4-12 hexadecimal digits.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isDomainName reports whether s is a domain name of at most 253 characters: labels of 1
+// to 63 letters, digits and hyphens, neither starting nor ending with a hyphen, separated
+// by single dots. A single label (such as "common" or "organizations") is allowed.
+func isDomainName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := range len(label) {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // decodeClaims decodes the base64 (standard or URL alphabet, padded or not) JSON object of

@@ -51,11 +51,11 @@ func TestParseChallenge(t *testing.T) {
 			Scope: "https://vault.azure.net/.default", TenantID: "b",
 		},
 	}, {
-		name:   "authority without a tenant",
-		header: `Bearer authorization="https://login.microsoftonline.com", resource="https://vault.azure.net"`,
+		name:   "upper-case tenant id, domain with digits and hyphens",
+		header: `Bearer authorization="https://login.microsoftonline.com/72F988BF-86F1-41AF-91AB-2D7CD011DB47/x", scope="https://vault.azure.net/.default"`,
 		want: Challenge{
-			AuthorizationURI: "https://login.microsoftonline.com", Resource: "https://vault.azure.net",
-			Scope: "https://vault.azure.net/.default",
+			AuthorizationURI: "https://login.microsoftonline.com/72F988BF-86F1-41AF-91AB-2D7CD011DB47/x",
+			Scope:            "https://vault.azure.net/.default", TenantID: "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
 		},
 	}, {
 		name:   "continuous access evaluation",
@@ -119,7 +119,7 @@ func TestParseChallengeErrors(t *testing.T) {
 		{"space in scope", `Bearer scope="https://a/.default https://b/.default"`, "is not an absolute http(s) URL"},
 		{"user info", `Bearer resource="https://user@vault.azure.net"`, "is not an absolute http(s) URL"},
 		{"bad authority", `Bearer authorization="::", resource="https://a"`, `authorization URI "::"`},
-		{"bad tenant", `Bearer authorization="https://login/ten%2Fant", resource="https://a"`, "does not start with a tenant ID or domain"},
+		{"bad tenant", `Bearer authorization="https://login/ten%2Fant", resource="https://a"`, "is percent-encoded"},
 		{"claims not base64", `Bearer error="insufficient_claims", claims="%%%"`, "claims are not base64-encoded JSON"},
 		{"claims not JSON", `Bearer claims="` + b64("not json") + `"`, "claims are not base64-encoded JSON"},
 		{"claims null", `Bearer claims="` + b64("null") + `"`, "claims are not base64-encoded JSON"},
@@ -136,6 +136,51 @@ func TestParseChallengeErrors(t *testing.T) {
 				t.Errorf("ParseChallenge(%q) error %q does not contain %q", tt.header, err, tt.want)
 			}
 		})
+	}
+}
+
+// hostileTenants are authorization URIs whose tenant is not a tenant ID or domain name,
+// with what the refusal says.
+var hostileTenants = []struct{ name, uri, want string }{
+	{"dot-dot", "https://login.example/../../x", "has a dot-segment"},
+	{"dot", "https://login.example/./x", "has a dot-segment"},
+	{"dot-dot after the tenant", "https://login.example/t/../x", "has a dot-segment"},
+	{"dot-dot alone", "https://login.example/..", "has a dot-segment"},
+	{"no path", "https://login.example", "names no tenant"},
+	{"empty segment", "https://login.example/", "names no tenant"},
+	{"double slash", "https://login.example//t", "names no tenant"},
+	{"percent-encoded dot-dot", "https://login.example/%2e%2e/x", "is percent-encoded"},
+	{"percent-encoded upper case", "https://login.example/%2E%2E", "is percent-encoded"},
+	{"percent-encoded slash", "https://login.example/a%2fb", "is percent-encoded"},
+	{"percent-encoded letters", "https://login.example/%74enant", "is percent-encoded"},
+	{"double-encoded dot", "https://login.example/%252e%252e", "is percent-encoded"},
+	{"leading dot", "https://login.example/.contoso.com", "does not start with a tenant ID or domain"},
+	{"trailing dot", "https://login.example/contoso.com.", "does not start with a tenant ID or domain"},
+	{"empty label", "https://login.example/contoso..com", "does not start with a tenant ID or domain"},
+	{"leading hyphen", "https://login.example/-contoso", "does not start with a tenant ID or domain"},
+	{"trailing hyphen", "https://login.example/contoso-", "does not start with a tenant ID or domain"},
+	{"underscore", "https://login.example/con_toso", "does not start with a tenant ID or domain"},
+	{"semicolon", "https://login.example/t;x", "does not start with a tenant ID or domain"},
+	{"at sign", "https://login.example/t@evil.example", "does not start with a tenant ID or domain"},
+	{"tilde", "https://login.example/~t", "does not start with a tenant ID or domain"},
+	{"label too long", "https://login.example/" + strings.Repeat("a", 64), "does not start with a tenant ID or domain"},
+	{"name too long", "https://login.example/" + strings.Repeat("abcdefg.", 32) + "com", "does not start with a tenant ID or domain"},
+	{"userinfo", "https://t@login.example/t", "is not an absolute http(s) URL"},
+	{"not http", "ftp://login.example/t", "is not an absolute http(s) URL"},
+}
+
+func TestChallengeTenantRefused(t *testing.T) {
+	t.Parallel()
+	for _, tt := range hostileTenants {
+		header := `Bearer authorization="` + tt.uri + `", resource="https://vault.azure.net"`
+		got, err := ParseChallenge(header)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: ParseChallenge(%q) = %+v, %v; want an error saying %q", tt.name, header, got, err, tt.want)
+		}
+		header = `Bearer authorization_uri="` + tt.uri + `", scope="https://vault.azure.net/.default"`
+		if got, err := ParseChallenge(header); err == nil {
+			t.Errorf("%s: ParseChallenge(%q) = %+v, want an error", tt.name, header, got)
+		}
 	}
 }
 
@@ -185,6 +230,9 @@ func FuzzParseChallenge(f *testing.F) {
 		`Basic dXNlcg==, Bearer resource=https://a`,
 		`Bearer resource="\"\\"`,
 		`Bearer ,,, a=b,`,
+		`Bearer authorization="https://login.example/../../x", resource="https://vault.azure.net"`,
+		`Bearer authorization="https://login.example/%2e%2e", resource="https://vault.azure.net"`,
+		`Bearer authorization="https://login.example/contoso.onmicrosoft.com", resource="https://vault.azure.net"`,
 		"",
 	} {
 		f.Add(seed)
@@ -208,8 +256,8 @@ func FuzzParseChallenge(f *testing.F) {
 		if c.Claims != "" && !json.Valid([]byte(c.Claims)) {
 			t.Errorf("ParseChallenge(%q): claims %q are not JSON", header, c.Claims)
 		}
-		if strings.Contains(c.TenantID, "/") {
-			t.Errorf("ParseChallenge(%q): tenant %q contains a slash", header, c.TenantID)
+		if (c.TenantID == "") != (c.AuthorizationURI == "") || c.TenantID != "" && !isGUID(c.TenantID) && !isDomainName(c.TenantID) {
+			t.Errorf("ParseChallenge(%q): tenant %q is not a tenant ID or domain of authorization URI %q", header, c.TenantID, c.AuthorizationURI)
 		}
 		again, err := ParseChallenge(header)
 		if err != nil || again != c {
