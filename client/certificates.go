@@ -19,7 +19,7 @@ type GetCertificateOptions struct{}
 // Errors: [ErrNotFound] when there is no such certificate (also for a while
 // after a recovery), [ErrForbidden].
 func (c *Client) GetCertificate(ctx context.Context, name string, _ *GetCertificateOptions) (*Certificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	return c.getCertificate(ctx, name, "")
@@ -32,7 +32,7 @@ func (c *Client) GetCertificate(ctx context.Context, name string, _ *GetCertific
 // [ErrForbidden]; an empty or malformed version is refused before any
 // request.
 func (c *Client) GetCertificateVersion(ctx context.Context, name, version string, _ *GetCertificateOptions) (*Certificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if err := checkVersion(version, false); err != nil {
@@ -67,7 +67,7 @@ type UpdateCertificatePropertiesOptions struct {
 // Key Vault: PATCH /certificates/{name}/{version} (permission certificates/update).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, opts *UpdateCertificatePropertiesOptions) (*Certificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if opts == nil {
@@ -99,7 +99,7 @@ type BackupCertificateOptions struct{}
 // Key Vault: POST /certificates/{name}/backup (permission certificates/backup).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCertificateOptions) ([]byte, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewBackupCertificateRequest(c.server, name)
@@ -211,7 +211,7 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 		func(w *gen.CertificateListResult) ([]CertificateProperties, string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		p.err = err
 	}
 	return p

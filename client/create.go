@@ -49,7 +49,7 @@ type CreateCertificateResult struct {
 // [ErrForbidden], a [*ResponseError] with code "BadParameter" for a policy
 // the service refuses.
 func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy *CertificatePolicy, opts *BeginCreateCertificateOptions) (*Poller[*CreateCertificateResult], error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if policy != nil {
@@ -93,7 +93,7 @@ type ResumeCreateCertificateOptions struct{}
 // /certificates/{name}/{version} (permission certificates/get).
 // Errors (from the poller): [ErrNotFound] when name has no operation.
 func (c *Client) ResumeCreateCertificate(name string, _ *ResumeCreateCertificateOptions) (*Poller[*CreateCertificateResult], error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	s := &createState{name: name}

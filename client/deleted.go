@@ -26,7 +26,7 @@ type BeginDeleteCertificateOptions struct{}
 // (permissions certificates/delete and certificates/get).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *BeginDeleteCertificateOptions) (*Poller[*DeletedCertificate], error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateRequest(c.server, name)
@@ -57,7 +57,7 @@ type GetDeletedCertificateOptions struct{}
 // Errors: [ErrNotFound] when no deleted certificate has that name (also for
 // a while right after a deletion), [ErrForbidden].
 func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetDeletedCertificateOptions) (*DeletedCertificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
@@ -120,7 +120,7 @@ type PurgeDeletedCertificateOptions struct{}
 // for the delete poller first), [ErrForbidden], also when the vault's
 // recovery level forbids purging.
 func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, _ *PurgeDeletedCertificateOptions) error {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return err
 	}
 	req, err := gen.NewPurgeDeletedCertificateRequest(c.server, name)
@@ -142,7 +142,7 @@ type BeginRecoverDeletedCertificateOptions struct{}
 // Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] while
 // its deletion is still in progress, [ErrForbidden].
 func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string, _ *BeginRecoverDeletedCertificateOptions) (*Poller[*Certificate], error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewRecoverDeletedCertificateRequest(c.server, name)

@@ -48,7 +48,7 @@ type DownloadedCertificate struct {
 // cannot be decoded or does not match the certificate. Errors never contain
 // the secret's value or the key.
 func (c *Client) DownloadCertificate(ctx context.Context, name string, opts *DownloadCertificateOptions) (*DownloadedCertificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if opts == nil {

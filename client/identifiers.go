@@ -80,6 +80,12 @@ func ParseID(s string) (ID, error) {
 	if !validName(id.Name) {
 		return fail("name " + quote(id.Name) + " is not 1 to 127 characters of 0-9, a-z, A-Z and '-'")
 	}
+	switch id.Collection {
+	case CollectionCertificates, CollectionDeletedCertificates, CollectionOperations:
+		if reservedName(id.Name) {
+			return fail("name " + quote(id.Name) + " is the path of another Key Vault operation, not a certificate")
+		}
+	}
 	if !validVersion(id.Version) {
 		return fail("version " + quote(id.Version) + " is not 32 hexadecimal digits")
 	}
@@ -186,6 +192,37 @@ func checkName(what, s string) error {
 		return invalidArg("%s name %s: must be 1 to 127 characters of 0-9, a-z, A-Z and '-'", what, quote(s))
 	}
 	return nil
+}
+
+// reservedCertificateNames are the fixed path segments that follow
+// /certificates/ or /deletedcertificates/ in the service's paths, in lower
+// case. A certificate of such a name would route to another operation:
+// DELETE /certificates/contacts deletes the vault's contacts. The service
+// matches paths without regard to case.
+var reservedCertificateNames = []string{"contacts", "issuers", "restore"}
+
+// checkCertificateName returns an error naming s unless it is a valid
+// certificate name that routes to the certificate's own operations.
+func checkCertificateName(s string) error {
+	if err := checkName("certificate", s); err != nil {
+		return err
+	}
+	if reservedName(s) {
+		return invalidArg("certificate name %s: /certificates/%s is the path of another Key Vault operation, "+
+			"so no certificate can have this name in any letter case", quote(s), strings.ToLower(s))
+	}
+	return nil
+}
+
+// reservedName reports whether s is one of reservedCertificateNames, in
+// any letter case.
+func reservedName(s string) bool {
+	for _, r := range reservedCertificateNames {
+		if strings.EqualFold(s, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkVersion returns an error naming s unless it is a valid version.

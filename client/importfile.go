@@ -45,7 +45,7 @@ func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, op
 // Errors: as for [Client.ImportCertificate]; errors about the file match
 // [ErrInvalidArgument] and name the path, never its content.
 func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, opts *ImportCertificateOptions) (*Certificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(path)
@@ -70,7 +70,7 @@ func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, o
 // importKeyPair checks kp and imports it in the format of the policy's
 // content type, or format when the policy names none.
 func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, format ContentType, opts *ImportCertificateOptions) (*Certificate, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if kp == nil {

@@ -18,7 +18,7 @@ type CertificateOperationOptions struct{}
 // Key Vault: GET /certificates/{name}/pending (permission certificates/get).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewGetCertificateOperationRequest(c.server, name)
@@ -33,7 +33,7 @@ func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *Ce
 // Key Vault: PATCH /certificates/{name}/pending (permission certificates/update).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewUpdateCertificateOperationRequest(c.server, name, gen.CertificateOperationUpdateParameter{CancellationRequested: true})
@@ -46,7 +46,7 @@ func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ 
 // Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateOperationRequest(c.server, name)

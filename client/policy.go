@@ -70,7 +70,7 @@ type GetCertificatePolicyOptions struct{}
 // Key Vault: GET /certificates/{name}/policy (permission certificates/get).
 // Errors: [ErrNotFound] when there is no such certificate, [ErrForbidden].
 func (c *Client) GetCertificatePolicy(ctx context.Context, name string, _ *GetCertificatePolicyOptions) (*CertificatePolicy, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewGetCertificatePolicyRequest(c.server, name)
@@ -94,7 +94,7 @@ type UpdateCertificatePolicyOptions struct{}
 // Errors: [ErrNotFound], [ErrForbidden], a [*ResponseError] with code
 // "BadParameter" for a policy the service refuses.
 func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, policy *CertificatePolicy, _ *UpdateCertificatePolicyOptions) (*CertificatePolicy, error) {
-	if err := checkName("certificate", name); err != nil {
+	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	if policy == nil {
