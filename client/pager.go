@@ -31,19 +31,26 @@ type Page[T any] struct {
 //	}
 //
 // A Pager refuses a next link that points anywhere but the vault (before
-// sending anything) and one that repeats, so a listing always ends. It is
-// not safe for concurrent use.
+// sending anything) and one that repeats, and gives up with an error after
+// [MaxEmptyPages] empty pages in a row (the service sends a few at most), so
+// a listing always ends. It is not safe for concurrent use.
 type Pager[T any] struct {
 	c     *Client
 	first func() (*http.Request, error) // builds the first page's request; nil after it or when resuming
 	next  string                        // URL of the next page; empty when done
 	err   error                         // refused options, returned by the first NextPage
 	done  bool
+	empty int // consecutive empty pages with a next link
 	links linkGuard
 	fetch func(ctx context.Context, req *http.Request) ([]T, string, error)
 }
 
 var errNoMorePages = errors.New("kvcerts: the listing has no more pages")
+
+// MaxEmptyPages is how many empty pages in a row, each with a next link, a
+// [Pager] follows before it stops with an error. Key Vault sends a few empty
+// pages in a row when the page size is small, never thousands.
+const MaxEmptyPages = 1000
 
 // newPager returns a pager over a listing whose wire pages have type W.
 // first builds the request for the first page with gen's request builder,
@@ -102,6 +109,12 @@ func (p *Pager[T]) nextPage(ctx context.Context) (*Page[T], error) {
 	}
 	p.next = next
 	p.done = next == ""
+	if len(items) > 0 || p.done {
+		p.empty = 0
+	} else if p.empty++; p.empty >= MaxEmptyPages {
+		return nil, fmt.Errorf("kvcerts: %s: the vault sent %d empty pages in a row, each with a next link; "+
+			"stopping the listing (the last next link was %s)", sanitizeURL(req.URL), p.empty, quote(next))
+	}
 	return &Page[T]{Items: items, ContinuationToken: next}, nil
 }
 

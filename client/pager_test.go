@@ -323,3 +323,60 @@ func TestHasQueryKey(t *testing.T) {
 		}
 	}
 }
+
+// endlessPages serves /certificates as empty pages, each with a new next
+// link, except that the pages whose number items names hold one item.
+func endlessPages(t *testing.T, mux *http.ServeMux, items map[int]bool) {
+	mux.HandleFunc("GET /certificates", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("$skiptoken"))
+		value := ""
+		if items[n] {
+			value = item("c" + strconv.Itoa(n))
+		}
+		reply(w, 200, `{"value":[`+value+`],"nextLink":"`+nextBase+strconv.Itoa(n+1)+`"}`)
+	})
+}
+
+func TestPagerStopsAfterEmptyPages(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	endlessPages(t, mux, nil)
+	got, err := names(t, c.ListCertificates(t.Context(), nil))
+	if err == nil || !strings.Contains(err.Error(), "1000 empty pages in a row") {
+		t.Fatalf("err = %v, want one saying 1000 empty pages in a row", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("items %q, want none", got)
+	}
+	if n := tr.calls.Load(); n != MaxEmptyPages {
+		t.Errorf("%d requests, want %d", n, MaxEmptyPages)
+	}
+}
+
+func TestPagerEmptyRunResetsOnItems(t *testing.T) {
+	t.Parallel()
+	c, mux, tr := setup(t)
+	// Runs of 999 empty pages between pages with an item never reach the bound.
+	endlessPages(t, mux, map[int]bool{0: true, 1000: true, 2000: true})
+	p := c.NewListCertificatesPager(nil)
+	var got []string
+	var err error
+	for p.More() && len(got) < 3 {
+		var page *Page[CertificateProperties]
+		if page, err = p.NextPage(t.Context()); err != nil {
+			break
+		}
+		for _, it := range page.Items {
+			got = append(got, it.Name)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"c0", "c1000", "c2000"}, got); diff != "" {
+		t.Errorf("items mismatch (-want +got):\n%s", diff)
+	}
+	if n := tr.calls.Load(); n != 2001 {
+		t.Errorf("%d requests, want 2001", n)
+	}
+}
