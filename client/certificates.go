@@ -47,6 +47,9 @@ func (c *Client) getCertificate(ctx context.Context, name, version string) (*Cer
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, name, version); err != nil {
+		return nil, err
+	}
 	return certificateFromBundle(&b), nil
 }
 
@@ -83,6 +86,9 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 	req, err := gen.NewUpdateCertificateRequest(c.server, name, opts.Version, body)
 	var b gen.CertificateBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, name, opts.Version); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil
@@ -133,6 +139,9 @@ func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, _ 
 	req, err := gen.NewRestoreCertificateRequest(c.server, body)
 	var b gen.CertificateBundle
 	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, "", ""); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil

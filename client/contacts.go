@@ -56,5 +56,8 @@ func (c *Client) contacts(ctx context.Context, req *http.Request, err error) ([]
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
+	if err := checkContactsID(label(req), w.ID); err != nil {
+		return nil, err
+	}
 	return contactsFromWire(&w), nil
 }

@@ -74,6 +74,9 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 	if err != nil {
 		return nil, err
 	}
+	if err := checkObjectID(label(req), CollectionOperations, w.ID, name, ""); err != nil {
+		return nil, err
+	}
 	s := &createState{name: name, op: operationFromWire(&w)}
 	p := newPoller(c, s.step)
 	p.delay = c.pollDelay(h)
@@ -114,6 +117,9 @@ func (s *createState) step(ctx context.Context, p *Poller[*CreateCertificateResu
 		req, err := gen.NewGetCertificateOperationRequest(p.c.server, s.name)
 		var w gen.CertificateOperation
 		if h, err = p.c.do(ctx, req, err, http.StatusOK, &w); err != nil {
+			return nil, err
+		}
+		if err := checkObjectID(label(req), CollectionOperations, w.ID, s.name, ""); err != nil {
 			return nil, err
 		}
 		s.op = operationFromWire(&w)

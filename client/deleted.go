@@ -35,6 +35,9 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *Beg
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDeleted(label(req), &b, name); err != nil {
+		return nil, err
+	}
 	deleted := deletedFromBundle(&b)
 	p := newFindPoller(c, h, deleted, statusDeleting, statusDeleted, func() (*http.Request, error) {
 		return gen.NewGetDeletedCertificateRequest(c.server, name)
@@ -63,6 +66,9 @@ func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetD
 	req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
 	var b gen.DeletedCertificateBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
+		return nil, err
+	}
+	if err := checkDeleted(label(req), &b, name); err != nil {
 		return nil, err
 	}
 	return deletedFromBundle(&b), nil
@@ -149,6 +155,9 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 	var b gen.CertificateBundle
 	h, err := c.do(createsState(ctx), req, err, http.StatusOK, &b)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, name, ""); err != nil {
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)

@@ -80,6 +80,9 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 	if _, err := c.do(ctx, req, err, http.StatusOK, &s); err != nil {
 		return nil, err
 	}
+	if err := checkObjectID(label(req), CollectionSecrets, s.ID, sid.Name, sid.Version); err != nil {
+		return nil, err
+	}
 	if s.Value == "" {
 		return nil, fail("the secret has no value")
 	}

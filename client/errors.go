@@ -31,6 +31,13 @@ var (
 	// before any request was sent.
 	ErrInvalidArgument = errors.New("kvcerts: invalid argument")
 
+	// ErrInvalidResponse matches errors about a successful answer that the
+	// service never sends: a body that is not JSON, one without the object
+	// it is about (null, {}, no id), or one about another object than the
+	// one asked for, such as another certificate's. Nothing from such an
+	// answer is returned.
+	ErrInvalidResponse = errors.New("kvcerts: invalid response")
+
 	// ErrKeyNotExportable matches the error of [Client.DownloadCertificate]
 	// for a certificate version whose secret holds no private key, because
 	// its policy made the key not exportable.

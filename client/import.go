@@ -87,6 +87,9 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, name, ""); err != nil {
+		return nil, err
+	}
 	return certificateFromBundle(&b), nil
 }
 
@@ -152,6 +155,9 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 	req, err := gen.NewMergeCertificateRequest(c.server, name, body)
 	var b gen.CertificateBundle
 	if _, err := c.do(createsState(ctx), req, err, http.StatusCreated, &b); err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionCertificates, b.ID, name, ""); err != nil {
 		return nil, err
 	}
 	return certificateFromBundle(&b), nil

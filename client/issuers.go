@@ -44,7 +44,7 @@ func (c *Client) CreateIssuer(ctx context.Context, name, provider string, opts *
 		admins: opts.Administrators, enabled: opts.Enabled,
 	}.toWire()
 	req, err := gen.NewSetCertificateIssuerRequest(c.server, name, body)
-	return c.issuer(ctx, req, err)
+	return c.issuer(ctx, req, err, name)
 }
 
 // GetIssuerOptions are the options of GetIssuer. There are none yet; pass nil.
@@ -59,7 +59,7 @@ func (c *Client) GetIssuer(ctx context.Context, name string, _ *GetIssuerOptions
 		return nil, err
 	}
 	req, err := gen.NewGetCertificateIssuerRequest(c.server, name)
-	return c.issuer(ctx, req, err)
+	return c.issuer(ctx, req, err, name)
 }
 
 // UpdateIssuerOptions say what UpdateIssuer changes; zero fields stay as
@@ -91,7 +91,7 @@ func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssu
 		admins: opts.Administrators, enabled: opts.Enabled,
 	}.toWire()
 	req, err := gen.NewUpdateCertificateIssuerRequest(c.server, name, body)
-	return c.issuer(ctx, req, err)
+	return c.issuer(ctx, req, err, name)
 }
 
 // DeleteIssuerOptions are the options of DeleteIssuer. There are none yet;
@@ -107,13 +107,16 @@ func (c *Client) DeleteIssuer(ctx context.Context, name string, _ *DeleteIssuerO
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateIssuerRequest(c.server, name)
-	return c.issuer(ctx, req, err)
+	return c.issuer(ctx, req, err, name)
 }
 
 // issuer sends a request for one issuer and converts the issuer it returns.
-func (c *Client) issuer(ctx context.Context, req *http.Request, err error) (*Issuer, error) {
+func (c *Client) issuer(ctx context.Context, req *http.Request, err error, name string) (*Issuer, error) {
 	var w gen.IssuerBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionIssuers, w.ID, name, ""); err != nil {
 		return nil, err
 	}
 	return issuerFromWire(&w), nil

@@ -22,7 +22,7 @@ func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *Ce
 		return nil, err
 	}
 	req, err := gen.NewGetCertificateOperationRequest(c.server, name)
-	return c.operation(ctx, req, err)
+	return c.operation(ctx, req, err, name)
 }
 
 // CancelCertificateOperation asks the service to cancel the pending
@@ -37,7 +37,7 @@ func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ 
 		return nil, err
 	}
 	req, err := gen.NewUpdateCertificateOperationRequest(c.server, name, gen.CertificateOperationUpdateParameter{CancellationRequested: true})
-	return c.operation(ctx, req, err)
+	return c.operation(ctx, req, err, name)
 }
 
 // DeleteCertificateOperation deletes the operation of the certificate name,
@@ -50,14 +50,17 @@ func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, _ 
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateOperationRequest(c.server, name)
-	return c.operation(ctx, req, err)
+	return c.operation(ctx, req, err, name)
 }
 
 // operation sends a request for a pending operation and converts the
 // operation it returns.
-func (c *Client) operation(ctx context.Context, req *http.Request, err error) (*CertificateOperation, error) {
+func (c *Client) operation(ctx context.Context, req *http.Request, err error, name string) (*CertificateOperation, error) {
 	var w gen.CertificateOperation
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
+		return nil, err
+	}
+	if err := checkObjectID(label(req), CollectionOperations, w.ID, name, ""); err != nil {
 		return nil, err
 	}
 	return operationFromWire(&w), nil

@@ -78,6 +78,9 @@ func (c *Client) GetCertificatePolicy(ctx context.Context, name string, _ *GetCe
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
 		return nil, err
 	}
+	if err := checkPolicyID(label(req), w.ID, name); err != nil {
+		return nil, err
+	}
 	return policyFromWire(&w), nil
 }
 
@@ -106,6 +109,9 @@ func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, polic
 	req, err := gen.NewUpdateCertificatePolicyRequest(c.server, name, policyToWire(policy))
 	var w gen.CertificatePolicy
 	if _, err := c.do(ctx, req, err, http.StatusOK, &w); err != nil {
+		return nil, err
+	}
+	if err := checkPolicyID(label(req), w.ID, name); err != nil {
 		return nil, err
 	}
 	return policyFromWire(&w), nil

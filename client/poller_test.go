@@ -468,7 +468,7 @@ func TestPollerStatus(t *testing.T) {
 		},
 		{
 			name:  "create waits for a merge",
-			start: "POST /certificates/web/create", first: answer{202, `{"issuer":{"name":"Unknown"},"status":"inProgress"}`},
+			start: "POST /certificates/web/create", first: answer{202, `{"id":"https://myvault.vault.azure.net/certificates/web/pending","issuer":{"name":"Unknown"},"status":"inProgress"}`},
 			begin: func(ctx context.Context, c *Client) (statusPoller, error) {
 				return c.BeginCreateCertificate(ctx, "web", &CertificatePolicy{IssuerName: IssuerUnknown}, nil)
 			},

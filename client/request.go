@@ -74,8 +74,8 @@ func (c *Client) send(ctx context.Context, req *http.Request, ok int, out any) (
 	}
 	if out != nil {
 		if err := json.Unmarshal(rb.buf.Bytes(), out); err != nil {
-			return nil, fmt.Errorf("kvcerts: %s %s: malformed response body (status %d): %w",
-				req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
+			return nil, fmt.Errorf("%w: %s %s: malformed response body (status %d): %w",
+				ErrInvalidResponse, req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
 		}
 	}
 	return resp.Header, nil
@@ -147,5 +147,10 @@ func isStatus(err error, status int) bool {
 // errMissing reports a successful response that lacks a required field or
 // leaves it empty.
 func errMissing(what, field string) error {
-	return fmt.Errorf("kvcerts: the %s response has no %q field, or it is empty", what, field)
+	return fmt.Errorf("%w: the %s response has no %q field, or it is empty", ErrInvalidResponse, what, field)
+}
+
+// label names the REST call req makes, for errors about its answer.
+func label(req *http.Request) string {
+	return req.Method + " " + sanitizeURL(req.URL)
 }

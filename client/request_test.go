@@ -104,7 +104,7 @@ func TestBodyTooLarge(t *testing.T) {
 func TestRequestHeadersAndURL(t *testing.T) {
 	t.Parallel()
 	c, mux, _ := setup(t, WithAPIVersion("7.5"))
-	mux.HandleFunc("PATCH /certificates/a/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("PATCH /certificates/web/", func(w http.ResponseWriter, r *http.Request) {
 		if got := r.URL.RawQuery; got != "api-version=7.5" {
 			t.Errorf("query = %q", got)
 		}
@@ -119,7 +119,7 @@ func TestRequestHeadersAndURL(t *testing.T) {
 		}
 		reply(w, 200, bundleJSON)
 	})
-	if _, err := c.UpdateCertificateProperties(t.Context(), "a", &UpdateCertificatePropertiesOptions{Enabled: ptr(true)}); err != nil {
+	if _, err := c.UpdateCertificateProperties(t.Context(), "web", &UpdateCertificatePropertiesOptions{Enabled: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
 }
