@@ -43,6 +43,9 @@ type DownloadedCertificate struct {
 // Key Vault: GET /certificates/{name}/{version}, then GET
 // /secrets/{name}/{version} (permissions certificates/get and secrets/get).
 // Errors: [ErrKeyNotExportable] when the policy keeps the key in the vault,
+// [ErrUnsupportedKey] for a key on a curve Go cannot use, such as P-256K
+// (refused before the secret is read when the policy or the certificate
+// names the curve),
 // [ErrNotFound], [ErrForbidden] (also for a disabled version, whose secret
 // cannot be read), and an error saying what is wrong with a secret that
 // cannot be decoded or does not match the certificate. Errors never contain
@@ -70,6 +73,12 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("kvcerts: certificate %q version %s: %s", p.Name, p.Version, fmt.Sprintf(format, args...))
 	}
+	if cert.Policy != nil && !policyCurveSupported(cert.Policy.KeyCurve) {
+		return nil, errUnsupportedCurve(p.Name, p.Version, cert.Policy.KeyCurve)
+	}
+	if curve, ok := certificateCurve(cert.CER); ok {
+		return nil, errUnsupportedCurve(p.Name, p.Version, curve)
+	}
 	sid, err := ParseID(cert.SecretID)
 	if err != nil || sid.Collection != CollectionSecrets || sid.VaultURL != c.vaultURL ||
 		!strings.EqualFold(sid.Name, p.Name) || sid.Version == "" {
@@ -92,6 +101,9 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 		return nil, fmt.Errorf("%w: certificate %q version %s: the secret holds the certificate only; "+
 			"a policy with an exportable key is needed to download the key", ErrKeyNotExportable, p.Name, p.Version)
 	case err != nil:
+		if curve, ok := secretCurve(cert.CER, s.Value); ok {
+			return nil, errUnsupportedCurve(p.Name, p.Version, curve)
+		}
 		return nil, fail("the secret cannot be used: %v", err)
 	case !bytes.Equal(kp.Leaf.Raw, cert.CER):
 		return nil, fail("the secret's leaf certificate %q is not the version's certificate", kp.Leaf.Subject)

@@ -43,6 +43,14 @@ var (
 	// its policy made the key not exportable.
 	ErrKeyNotExportable = errors.New("kvcerts: private key not exportable")
 
+	// ErrUnsupportedKey matches the error of [Client.DownloadCertificate]
+	// and of a [TLSSource] for a certificate whose key Go's crypto/x509 and
+	// crypto/tls cannot use, such as an EC key on curve P-256K (secp256k1),
+	// which Key Vault issues. The message names the curve. When the policy or
+	// the certificate already names such a curve, the private key is not
+	// downloaded.
+	ErrUnsupportedKey = errors.New("kvcerts: unsupported key")
+
 	// ErrOperationFailed matches an [*OperationError] for a certificate
 	// operation whose status became "failed".
 	ErrOperationFailed = errors.New("kvcerts: certificate operation failed")

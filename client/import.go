@@ -126,7 +126,9 @@ type MergeCertificateOptions struct {
 // MergeCertificate completes a pending operation of issuer [IssuerUnknown]:
 // chain is the DER certificate signed from the operation's CSR, followed by
 // any intermediates ([DERChain] converts *x509.Certificate values). It
-// returns the new version.
+// returns the new version. Each element must be one well-formed DER
+// certificate; its contents are left to the service, so that certificates
+// whose key Go cannot parse, such as P-256K ones, can be merged.
 //
 // Key Vault: POST /certificates/{name}/pending/merge (permission certificates/create).
 // Errors: [ErrNotFound] when name has no pending operation, [ErrForbidden],
@@ -140,7 +142,7 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 		return nil, invalidArg("the certificate chain to merge is empty")
 	}
 	for i, der := range chain {
-		if _, err := x509.ParseCertificate(der); err != nil {
+		if err := checkDER(der); err != nil {
 			return nil, invalidArg("chain[%d] is not a DER X.509 certificate: %v", i, err)
 		}
 	}
