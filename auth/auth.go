@@ -29,6 +29,10 @@ const DefaultScope = "https://vault.azure.net/.default"
 // refreshMargin is how long before its expiry a cached token is replaced.
 const refreshMargin = 5 * time.Minute
 
+// refreshOnKey names the token's extra value holding the time.Time after which a source
+// suggests getting a new token although the old one is still valid (MSAL's refresh_in).
+const refreshOnKey = "kvcerts.refresh_on"
+
 // defaultHTTPClient sends token requests when Options.HTTPClient is nil. The timeout keeps
 // Token, which has no context, from waiting forever on a silent endpoint.
 var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -96,14 +100,14 @@ type tokenRequest struct {
 
 type cacheKey struct{ scope, tenant string }
 
-// flight is a token request in progress that other callers wait for.
+// flight is a token request in progress that callers wait for. It runs on its own
+// goroutine and context, so that no one caller's context ends it for the others.
 type flight struct {
-	done chan struct{}
-	tok  *oauth2.Token
-	err  error
-	// abandoned reports that the request ended because its caller's context did, so
-	// waiters with a live context should try again instead of sharing the error.
-	abandoned bool
+	done    chan struct{}
+	tok     *oauth2.Token
+	err     error
+	waiters int                // callers waiting for it; guarded by Credential.mu
+	cancel  context.CancelFunc // ends the request once no caller waits for it
 }
 
 // newCredential applies the options every credential shares.
@@ -190,53 +194,74 @@ func (c *Credential) token(ctx context.Context, scope, tenantID, claims string) 
 
 // cached returns the cached token for key while it is fresh, and otherwise joins or starts
 // the one refresh for key.
+//
+// The refresh runs on its own goroutine with a context that keeps the values of the
+// context of the caller that started it but not its deadline or cancellation, so a caller
+// that gives up does not end the request for the others. Each caller stops waiting when
+// its own context ends; when the last one leaves, the request is cancelled. A token that
+// arrives after its callers left is still cached.
 func (c *Credential) cached(ctx context.Context, key cacheKey) (*oauth2.Token, error) {
-	for {
+	c.mu.Lock()
+	if tok := c.tokens[key]; tok != nil && c.fresh(tok) {
+		c.mu.Unlock()
+		return tok, nil
+	}
+	f := c.inflight[key]
+	if f == nil {
+		fetchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		c.inflight[key] = f
+		go c.refresh(fetchCtx, key, f)
+	}
+	f.waiters++
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
 		c.mu.Lock()
-		if tok := c.tokens[key]; tok != nil && c.now().Before(tok.Expiry.Add(-refreshMargin)) {
-			c.mu.Unlock()
-			return tok, nil
-		}
-		f := c.inflight[key]
-		if f == nil {
-			f = &flight{done: make(chan struct{})}
-			c.inflight[key] = f
-			c.mu.Unlock()
-			c.refresh(ctx, key, f)
-			return f.tok, f.err
+		f.waiters--
+		if f.waiters == 0 {
+			if c.inflight[key] == f {
+				delete(c.inflight, key)
+			}
+			f.cancel()
 		}
 		c.mu.Unlock()
-
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-f.done:
-		}
-		if f.abandoned {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		return f.tok, f.err
+		return nil, ctx.Err()
 	}
 }
 
-// refresh runs the flight f for key and then releases its waiters, even if the source
-// panics.
+// fresh reports whether tok may still be handed out: it is used until refreshMargin before
+// its expiry, or until the refresh time its source suggested, whichever comes first.
+func (c *Credential) fresh(tok *oauth2.Token) bool {
+	now := c.now()
+	if r, ok := tok.Extra(refreshOnKey).(time.Time); ok && !now.Before(r) {
+		return false
+	}
+	return now.Before(tok.Expiry.Add(-refreshMargin))
+}
+
+// refresh runs the flight f for key and then releases its waiters. A panic of the source
+// becomes the flight's error, as there is no caller to hand it to.
 func (c *Credential) refresh(ctx context.Context, key cacheKey, f *flight) {
 	defer func() {
+		if r := recover(); r != nil {
+			f.tok, f.err = nil, errors.New("the token request panicked")
+		}
 		c.mu.Lock()
-		delete(c.inflight, key)
+		if c.inflight[key] == f {
+			delete(c.inflight, key)
+		}
 		if f.err == nil {
 			c.tokens[key] = f.tok
 		}
 		c.mu.Unlock()
+		f.cancel()
 		close(f.done)
 	}()
-	f.err = errors.New("the token request panicked") // replaced when fetch returns
 	f.tok, f.err = c.fetch(ctx, key, "")
-	f.abandoned = f.err != nil && ctx.Err() != nil
 }
 
 // fetch asks the source for a new token and checks that it can be cached.

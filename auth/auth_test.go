@@ -148,34 +148,93 @@ func TestConcurrentCallersShareOneRequest(t *testing.T) {
 	}
 }
 
-func TestWaitersRetryWhenTheRefreshingCallerGivesUp(t *testing.T) {
+// 64 callers need a token at once and every eighth gives up after 20 ms, the first of
+// them being the one that starts the request. The request belongs to none of them: it goes
+// on for the others, who get its token, while those that gave up stop waiting at once.
+func TestSharedRequestOutlivesCallersThatGiveUp(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
 		src := sourceFunc(func(ctx context.Context, r tokenRequest) (*oauth2.Token, error) {
+			n := calls.Add(1)
+			select {
+			case <-time.After(100 * time.Millisecond):
+				return &oauth2.Token{AccessToken: fmt.Sprintf("t-%d", n), Expiry: r.now.Add(time.Hour)}, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		})
+		cred := newTestCredential(src, newFakeClock(), nil)
+
+		const callers = 64
+		errs := make([]error, callers)
+		toks := make([]*oauth2.Token, callers)
+		var wg sync.WaitGroup
+		call := func(i int) {
+			ctx := t.Context()
+			if i%8 == 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
+				defer cancel()
+			}
+			toks[i], errs[i] = cred.ChallengeToken(ctx, "", "", "")
+		}
+		wg.Go(func() { call(0) })
+		synctest.Wait() // caller 0 started the request
+		for i := 1; i < callers; i++ {
+			wg.Go(func() { call(i) })
+		}
+		wg.Wait()
+		for i := range callers {
+			if i%8 == 0 {
+				if !errors.Is(errs[i], context.DeadlineExceeded) {
+					t.Errorf("caller %d (20 ms deadline): %v, want context.DeadlineExceeded", i, errs[i])
+				}
+				continue
+			}
+			if errs[i] != nil || toks[i].AccessToken != "t-1" {
+				t.Errorf("caller %d: %v, %v; want the token of the one request", i, toks[i], errs[i])
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d token requests, want 1", n)
+		}
+	})
+}
+
+// When every caller has left, the request is cancelled; a later caller starts a new one.
+func TestRequestCancelledWhenEveryCallerLeaves(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		var firstEnd error
+		src := sourceFunc(func(ctx context.Context, r tokenRequest) (*oauth2.Token, error) {
 			if calls.Add(1) == 1 {
-				<-ctx.Done() // the first caller leaves before the endpoint answers
+				<-ctx.Done()
+				firstEnd = ctx.Err()
 				return nil, ctx.Err()
 			}
 			return &oauth2.Token{AccessToken: "second", Expiry: r.now.Add(time.Hour)}, nil
 		})
 		cred := newTestCredential(src, newFakeClock(), nil)
-
-		leaderCtx, cancel := context.WithCancel(t.Context())
-		var leaderErr, waiterErr error
-		var waiterTok *oauth2.Token
-		go func() { _, leaderErr = cred.ChallengeToken(leaderCtx, "", "", "") }()
-		synctest.Wait()
-		go func() { waiterTok, waiterErr = cred.ChallengeToken(t.Context(), "", "", "") }()
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				if _, err := cred.ChallengeToken(ctx, "", "", ""); !errors.Is(err, context.Canceled) {
+					t.Errorf("ChallengeToken = %v, want context.Canceled", err)
+				}
+			})
+		}
 		synctest.Wait()
 		cancel()
+		wg.Wait()
 		synctest.Wait()
-
-		if !errors.Is(leaderErr, context.Canceled) {
-			t.Errorf("first caller: %v, want context.Canceled", leaderErr)
+		if !errors.Is(firstEnd, context.Canceled) {
+			t.Errorf("the abandoned request ended with %v, want context.Canceled", firstEnd)
 		}
-		if waiterErr != nil || waiterTok.AccessToken != "second" {
-			t.Errorf("waiting caller: %v, %v; want the token of a second request", waiterTok, waiterErr)
+		if tok, err := cred.ChallengeToken(t.Context(), "", "", ""); err != nil || tok.AccessToken != "second" {
+			t.Errorf("later caller: %v, %v; want the token of a new request", tok, err)
 		}
 	})
 }
@@ -220,23 +279,18 @@ func TestWaitersAreReleasedWhenTheSourcePanics(t *testing.T) {
 		})
 		cred := newTestCredential(src, newFakeClock(), nil)
 
-		var recovered any
-		go func() {
-			defer func() { recovered = recover() }()
-			cred.Token()
-		}()
-		synctest.Wait()
-		var waiterErr error
-		go func() { _, waiterErr = cred.Token() }()
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = cred.Token() })
+		}
 		synctest.Wait()
 		close(release)
-		synctest.Wait()
-
-		if recovered != "broken signer" {
-			t.Errorf("the panicking caller recovered %v, want the panic", recovered)
-		}
-		if waiterErr == nil || !strings.Contains(waiterErr.Error(), "the token request panicked") {
-			t.Errorf("waiting caller: %v, want an error saying the request panicked", waiterErr)
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), "the token request panicked") {
+				t.Errorf("caller %d: %v, want an error saying the request panicked", i, err)
+			}
 		}
 		if tok, err := cred.Token(); err != nil || tok.AccessToken != "ok" {
 			t.Errorf("Token() after the panic = %v, %v", tok, err)

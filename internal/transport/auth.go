@@ -276,18 +276,23 @@ type tokenCache struct {
 
 // tokenFetch is one fetch of a token; done is closed once tok or err is set.
 type tokenFetch struct {
-	done chan struct{}
-	tok  *oauth2.Token
-	err  error
+	done    chan struct{}
+	tok     *oauth2.Token
+	err     error
+	waiters int                // callers waiting for it; guarded by tokenCache.mu
+	cancel  context.CancelFunc // ends the fetch once no caller waits for it
 }
 
 // get returns the cached token when it is for g, is not rejected (same access token) and
 // has more than tokenRefreshMargin left; otherwise it joins the fetch in flight or starts
-// one. The fetch runs on its own goroutine, so that every caller stops waiting when its
-// context ends even if the token source ignores contexts, as oauth2.TokenSource does; a
-// fetch that succeeds after its caller left still fills the cache. A caller that started
-// a fetch returns its result; one that joined another's fetch, which failed or produced a
-// token it cannot use, tries again itself.
+// one. The fetch runs on its own goroutine with a context of its own, which keeps the
+// values of the context of the caller that started it but not its deadline or
+// cancellation: a caller that gives up does not take the fetch down with it for the
+// others. Every caller stops waiting when its own context ends, even if the token source
+// ignores contexts, as oauth2.TokenSource does; when the last waiting caller leaves, the
+// fetch's context is cancelled. A fetch that succeeds after its callers left still fills
+// the cache. A caller that started a fetch returns its result; one that joined another's
+// fetch, which failed or produced a token it cannot use, tries again itself.
 func (c *tokenCache) get(ctx context.Context, g grant, rejected *oauth2.Token, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	for {
 		c.mu.Lock()
@@ -298,10 +303,12 @@ func (c *tokenCache) get(ctx context.Context, g grant, rejected *oauth2.Token, f
 		}
 		f, own := c.inflight, false
 		if f == nil {
-			f, own = &tokenFetch{done: make(chan struct{})}, true
+			fetchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			f, own = &tokenFetch{done: make(chan struct{}), cancel: cancel}, true
 			c.inflight = f
-			go c.fetch(ctx, g, fetch, f)
+			go c.fetch(fetchCtx, g, fetch, f)
 		}
+		f.waiters++
 		c.mu.Unlock()
 		select {
 		case <-f.done:
@@ -309,12 +316,27 @@ func (c *tokenCache) get(ctx context.Context, g grant, rejected *oauth2.Token, f
 				return f.tok, f.err
 			}
 		case <-ctx.Done():
+			c.leave(f)
 			return nil, ctx.Err()
 		}
 	}
 }
 
+// leave records that a caller stopped waiting for f, and cancels f when it was the last.
+func (c *tokenCache) leave(f *tokenFetch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f.waiters--
+	if f.waiters == 0 {
+		if c.inflight == f {
+			c.inflight = nil
+		}
+		f.cancel()
+	}
+}
+
 func (c *tokenCache) fetch(ctx context.Context, g grant, fetch func(context.Context) (*oauth2.Token, error), f *tokenFetch) {
+	defer f.cancel()
 	tok, err := fetch(ctx)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = errors.New("the token source returned no access token")
@@ -325,7 +347,9 @@ func (c *tokenCache) fetch(ctx context.Context, g grant, fetch func(context.Cont
 	} else {
 		tok = nil
 	}
-	c.inflight = nil
+	if c.inflight == f {
+		c.inflight = nil
+	}
 	f.tok, f.err = tok, err
 	c.mu.Unlock()
 	close(f.done)

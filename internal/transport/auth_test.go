@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 
 	"net/http"
 	"net/http/httptest"
@@ -700,6 +701,94 @@ func TestTokenFetchEndsWithContext(t *testing.T) {
 		}
 		if n := src.calls.Load(); n != 1 {
 			t.Errorf("%d token fetches, want 1", n)
+		}
+	})
+}
+
+// 64 callers need a token at once and every eighth gives up after 20 ms, the first of
+// them being the one that starts the fetch. The fetch belongs to none of them: it goes on
+// for the others, who get its token, while those that gave up stop waiting at once.
+func TestSharedFetchOutlivesCallersThatGiveUp(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var c tokenCache
+		var calls atomic.Int32
+		fetch := func(ctx context.Context) (*oauth2.Token, error) {
+			n := calls.Add(1)
+			select {
+			case <-time.After(100 * time.Millisecond):
+				return &oauth2.Token{AccessToken: fmt.Sprintf("t-%d", n), Expiry: time.Now().Add(time.Hour)}, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		const callers = 64
+		errs := make([]error, callers)
+		toks := make([]*oauth2.Token, callers)
+		var wg sync.WaitGroup
+		call := func(i int) {
+			ctx := t.Context()
+			if i%8 == 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
+				defer cancel()
+			}
+			toks[i], errs[i] = c.get(ctx, grant{}, nil, fetch)
+		}
+		wg.Go(func() { call(0) })
+		synctest.Wait() // caller 0 started the fetch
+		for i := 1; i < callers; i++ {
+			wg.Go(func() { call(i) })
+		}
+		wg.Wait()
+		for i := range callers {
+			if i%8 == 0 {
+				if !errors.Is(errs[i], context.DeadlineExceeded) {
+					t.Errorf("caller %d (20 ms deadline): %v, want context.DeadlineExceeded", i, errs[i])
+				}
+				continue
+			}
+			if errs[i] != nil || toks[i].AccessToken != "t-1" {
+				t.Errorf("caller %d: %v, %v; want the token of the one fetch", i, toks[i], errs[i])
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d token fetches, want 1", n)
+		}
+	})
+}
+
+// When every caller has left, the fetch's context is cancelled, so that a token source
+// that honours contexts stops working for nobody.
+func TestFetchCancelledWhenEveryCallerLeaves(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var c tokenCache
+		stopped := make(chan error, 1)
+		fetch := func(ctx context.Context) (*oauth2.Token, error) {
+			<-ctx.Done()
+			stopped <- ctx.Err()
+			return nil, ctx.Err()
+		}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+				defer cancel()
+				if _, err := c.get(ctx, grant{}, nil, fetch); !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("get = %v, want context.DeadlineExceeded", err)
+				}
+			})
+		}
+		wg.Wait()
+		synctest.Wait()
+		select {
+		case err := <-stopped:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("fetch ended with %v, want context.Canceled", err)
+			}
+		default:
+			t.Error("the fetch still runs after every caller left")
 		}
 	})
 }
