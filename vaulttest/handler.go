@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // serviceVersion is the x-ms-keyvault-service-version header value.
@@ -129,7 +131,7 @@ func (h *Handler) CACertPEM() []byte { return h.vault.ca.pem() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	now := h.cfg.now()
-	rid := newUUID()
+	rid := uuid.NewString()
 	hdr := w.Header()
 	hdr.Set("x-ms-request-id", rid)
 	hdr.Set("x-ms-keyvault-region", h.cfg.region)

@@ -3,7 +3,6 @@ package vaulttest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"strings"
 )
@@ -58,15 +57,6 @@ func validVersion(id string) bool {
 		}
 	}
 	return true
-}
-
-// newUUID returns a random (version 4) UUID for request ids.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // urls builds the absolute ids and links of one vault.

@@ -2,10 +2,8 @@ package transport
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // RetryPolicy says how the pipeline retries a request.
@@ -134,7 +134,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base.Header["User-Agent"] = t.userAgent // shared, capped: never appended to in place
 	}
 	if base.Header.Get(clientRequestIDHeader) == "" {
-		base.Header[clientRequestIDHeader] = []string{newRequestID()}
+		base.Header[clientRequestIDHeader] = []string{uuid.NewString()}
 	}
 	creates := createsState(ctx)
 
@@ -289,20 +289,4 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return max(at.Sub(now), 0), true
 	}
 	return 0, false
-}
-
-// newRequestID returns a random (version 4) UUID for x-ms-client-request-id.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	hex.Encode(s[9:13], b[4:6])
-	hex.Encode(s[14:18], b[6:8])
-	hex.Encode(s[19:23], b[8:10])
-	hex.Encode(s[24:36], b[10:16])
-	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
-	return string(s[:])
 }

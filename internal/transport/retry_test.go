@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 // script is an in-memory RoundTripper that answers attempt i with steps[i] (the last step
@@ -236,8 +237,11 @@ func TestRetryHeaders(t *testing.T) {
 		req, _ := http.NewRequestWithContext(t.Context(), "GET", vaultURL("/c"), nil)
 		resp, _ := rt.RoundTrip(req)
 		resp.Body.Close()
-		if len(ids) != 2 || ids[0] != ids[1] || len(ids[0]) != 36 || ids[0][14] != '4' {
-			t.Errorf("client request ids %q: want one version 4 UUID for both attempts", ids)
+		if len(ids) != 2 || ids[0] != ids[1] {
+			t.Fatalf("client request ids %q: want the same id on both attempts", ids)
+		}
+		if id, err := uuid.Parse(ids[0]); err != nil || id.Version() != 4 || len(ids[0]) != 36 {
+			t.Errorf("client request id %q: want a version 4 UUID in its 36-character form", ids[0])
 		}
 		if req.Header.Get(clientRequestIDHeader) != "" {
 			t.Error("the caller's request was modified")
