@@ -5,8 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -18,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	"github.com/kvcerts/kvcerts/gen"
 )
 
@@ -74,11 +74,32 @@ func TestTokenVerification(t *testing.T) {
 			t.Errorf("good token %d: %d %s", i, status, body)
 		}
 	}
+	// The same claims, signed in ways a verifier must refuse.
+	var claims jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(h.token, &claims); err != nil {
+		t.Fatal(err)
+	}
+	resign := func(m jwt.SigningMethod, key any, kid any) string {
+		tok := jwt.NewWithClaims(m, claims)
+		tok.Header["kid"] = kid
+		signed, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&h.srv.tokens.key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := map[string]string{
-		"garbage":         "not-a-jwt",
-		"other audience":  tokenFor("https://graph.example/.default"),
-		"other emulator":  other.token,
-		"altered payload": h.token[:strings.IndexByte(h.token, '.')+1] + "e30" + h.token[strings.LastIndexByte(h.token, '.'):],
+		"alg none":           resign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, h.srv.tokens.kid),
+		"HS256 with the key": resign(jwt.SigningMethodHS256, spki, h.srv.tokens.kid),
+		"other ES256 key":    resign(jwt.SigningMethodES256, ecKey(t), h.srv.tokens.kid),
+		"garbage":            "not-a-jwt",
+		"other audience":     tokenFor("https://graph.example/.default"),
+		"other emulator":     other.token,
+		"altered payload":    h.token[:strings.IndexByte(h.token, '.')+1] + "e30" + h.token[strings.LastIndexByte(h.token, '.'):],
 	}
 	for name, tok := range bad {
 		status, hdr, body := h.doToken("GET", "/certificates", nil, tok)
@@ -135,16 +156,23 @@ func TestTokenEndpoint(t *testing.T) {
 	if status != http.StatusOK || body["token_type"] != "Bearer" || body["expires_in"] != float64(1800) {
 		t.Fatalf("token answer %d %v", status, body)
 	}
-	parts := strings.Split(body["access_token"].(string), ".")
-	claimsJSON, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	var claims accessClaims
-	if err := json.Unmarshal(claimsJSON, &claims); err != nil {
+	if _, _, err := jwt.NewParser().ParseUnverified(body["access_token"].(string), &claims); err != nil {
 		t.Fatal(err)
 	}
 	want := accessClaims{
-		Aud: s.Resource(), Iss: s.AuthorityHost() + "/CONTOSO-TENANT/v2.0", Iat: clock.Now().Unix(), Nbf: clock.Now().Unix(),
-		Exp: clock.Now().Add(30 * time.Minute).Unix(), Tid: "contoso-tenant", AppID: "app", Azp: "app", Sub: "app",
-		Oid: claims.Oid, Ver: "2.0", Uti: claims.Uti,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: s.AuthorityHost() + "/CONTOSO-TENANT/v2.0", Subject: "app",
+			IssuedAt: jwt.NewNumericDate(clock.Now()), NotBefore: jwt.NewNumericDate(clock.Now()),
+			ExpiresAt: jwt.NewNumericDate(clock.Now().Add(30 * time.Minute)),
+		},
+		Aud: s.Resource(), Tid: "contoso-tenant", AppID: "app", Azp: "app", Oid: claims.Oid, Ver: "2.0", Uti: claims.Uti,
+	}
+	if _, err := uuid.Parse(claims.Uti); err != nil {
+		t.Errorf("uti %q is not a UUID: %v", claims.Uti, err)
+	}
+	if oid, err := uuid.Parse(claims.Oid); err != nil || oid.Version() != 5 {
+		t.Errorf("oid %q is not a name-based UUID: %v", claims.Oid, err)
 	}
 	if diff := cmp.Diff(want, claims); diff != "" {
 		t.Errorf("claims (-want +got):\n%s", diff)
@@ -218,7 +246,7 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 		}
 	}
 	var jwks struct {
-		Keys []struct{ Kid, Kty, Crv, X, Y string }
+		Keys []struct{ Kid, Kty, Crv, Alg, X, Y string }
 	}
 	resp, err = s.Client().Get(conf["jwks_uri"].(string))
 	if err != nil {
@@ -233,9 +261,9 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 		t.Fatalf("published key %+v: %v", jwks.Keys[0], err)
 	}
 	var claims accessClaims
-	hdr, err := parseJWT(h.token, pub, &claims)
-	if err != nil || hdr.Kid != jwks.Keys[0].Kid {
-		t.Errorf("the published key does not verify the token: %v (kid %q vs %q)", err, hdr.Kid, jwks.Keys[0].Kid)
+	kid, err := parseJWT(h.token, pub, []string{jwks.Keys[0].Alg}, h.clock.Now(), &claims)
+	if err != nil || kid != jwks.Keys[0].Kid {
+		t.Errorf("the published key does not verify the token: %v (kid %q vs %q)", err, kid, jwks.Keys[0].Kid)
 	}
 }
 
@@ -265,28 +293,13 @@ func TestClientSecrets(t *testing.T) {
 }
 
 // assertion makes a client assertion JWT signed with key.
-func assertion(t *testing.T, alg string, key crypto.Signer, claims map[string]any) string {
+func assertion(t *testing.T, alg string, key any, claims map[string]any) string {
 	t.Helper()
-	h, _ := json.Marshal(map[string]string{"alg": alg, "typ": "JWT"})
-	c, _ := json.Marshal(claims)
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
-	sum := sha256.Sum256([]byte(input))
-	var sig []byte
-	var err error
-	switch alg {
-	case "PS256":
-		sig, err = rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, sum[:], nil)
-	case "RS256":
-		sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, sum[:])
-	case "ES256":
-		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, key.(*ecdsa.PrivateKey), sum[:])
-		sig = append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
-	}
+	signed, err := jwt.NewWithClaims(jwt.GetSigningMethod(alg), jwt.MapClaims(claims)).SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return signed
 }
 
 func selfCert(t *testing.T, key crypto.Signer) *x509.Certificate {
@@ -323,6 +336,12 @@ func TestClientCertificates(t *testing.T) {
 		{"wrong audience", "rsa-app", assertion(t, "PS256", rk, claims("rsa-app", "https://elsewhere", later)), 401},
 		{"wrong issuer", "rsa-app", assertion(t, "PS256", rk, claims("ec-app", endpoint, later)), 401},
 		{"expired", "rsa-app", assertion(t, "PS256", rk, claims("rsa-app", endpoint, clock.Now())), 401},
+		{"no expiry", "rsa-app", assertion(t, "PS256", rk, map[string]any{"aud": endpoint, "iss": "rsa-app", "sub": "rsa-app"}), 401},
+		{"not valid yet", "rsa-app", assertion(t, "PS256", rk, map[string]any{"aud": endpoint, "iss": "rsa-app", "sub": "rsa-app",
+			"exp": later.Unix(), "nbf": clock.Now().Add(5 * time.Minute).Unix()}), 401},
+		{"audience list", "rsa-app", assertion(t, "PS256", rk, map[string]any{"aud": []string{endpoint}, "iss": "rsa-app", "sub": "rsa-app",
+			"exp": later.Unix()}), 200},
+		{"alg none", "rsa-app", assertion(t, "none", jwt.UnsafeAllowNoneSignatureType, claims("rsa-app", endpoint, later)), 401},
 		{"secret instead", "rsa-app", "", 401},
 	}
 	for _, tt := range tests {

@@ -3,126 +3,49 @@ package vaulttest
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"math/big"
-	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
-// A small JSON Web Token implementation: the emulator signs its access
+// The emulator's JSON Web Tokens, with golang-jwt: it signs its access
 // tokens with ES256 (P-256 keys are made in microseconds, so servers start
 // fast) and checks client assertions signed with RS256, PS256 or
 // ES256/384/512.
 
-type jwtHeader struct {
-	Alg string `json:"alg"`
-	Typ string `json:"typ,omitempty"`
-	Kid string `json:"kid,omitempty"`
+var (
+	accessTokenMethods = []string{jwt.SigningMethodES256.Alg()}
+	assertionMethods   = []string{"RS256", "PS256", "ES256", "ES384", "ES512"}
+)
+
+// signJWT returns claims as a compact JWT with the key id kid, signed with
+// ES256.
+func signJWT(key *ecdsa.PrivateKey, kid string, claims jwt.Claims) (string, error) {
+	token := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	token.Header["kid"] = kid
+	return token.SignedString(key)
 }
 
-// signJWT returns header.claims.signature, signed with ES256.
-func signJWT(key *ecdsa.PrivateKey, kid string, claims any) (string, error) {
-	h, err := json.Marshal(jwtHeader{Alg: "ES256", Typ: "JWT", Kid: kid})
-	if err != nil {
-		return "", err
+// parseJWT verifies a compact JWT's signature with pub, for one of the
+// algorithms in methods, checks its validity period (exp, which it must
+// have, and nbf, if it has one) at now, and decodes its claims into claims.
+// It returns the token's key id. Its errors never repeat the token.
+func parseJWT(token string, pub crypto.PublicKey, methods []string, now time.Time, claims jwt.Claims) (kid string, err error) {
+	parsed, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return pub, nil },
+		jwt.WithValidMethods(methods), jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithExpirationRequired())
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "", errors.New("not a well-formed compact JWT")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "", errors.New("the JWT signature does not verify with the expected key and algorithms")
+	case errors.Is(err, jwt.ErrTokenExpired), errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "", errors.New("the JWT has expired or has no expiry")
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return "", errors.New("the JWT is not valid yet")
+	case err != nil:
+		return "", errors.New("the JWT is not valid")
 	}
-	c, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
-	sum := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, key, sum[:])
-	if err != nil {
-		return "", err
-	}
-	sig := append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
-}
-
-// parseJWT splits a compact JWT, verifies its signature with pub and
-// decodes its claims into claims. The returned header lets callers check
-// the key id.
-func parseJWT(token string, pub crypto.PublicKey, claims any) (jwtHeader, error) {
-	var h jwtHeader
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return h, errors.New("not a compact JWT")
-	}
-	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
-		return h, errors.New("malformed JWT header")
-	}
-	if err := json.Unmarshal(hb, &h); err != nil {
-		return h, errors.New("malformed JWT header")
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return h, errors.New("malformed JWT signature")
-	}
-	if err := verifyJWS(h.Alg, pub, []byte(parts[0]+"."+parts[1]), sig); err != nil {
-		return h, err
-	}
-	cb, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return h, errors.New("malformed JWT claims")
-	}
-	if err := json.Unmarshal(cb, claims); err != nil {
-		return h, errors.New("malformed JWT claims")
-	}
-	return h, nil
-}
-
-var errBadSignature = errors.New("JWT signature does not verify")
-
-func verifyJWS(alg string, pub crypto.PublicKey, input, sig []byte) error {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		sum := sha256.Sum256(input)
-		var err error
-		switch alg {
-		case "RS256":
-			err = rsa.VerifyPKCS1v15(k, crypto.SHA256, sum[:], sig)
-		case "PS256":
-			err = rsa.VerifyPSS(k, crypto.SHA256, sum[:], sig, nil)
-		default:
-			return fmt.Errorf("JWT algorithm %q is not accepted for an RSA key", alg)
-		}
-		if err != nil {
-			return errBadSignature
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		var digest []byte
-		switch alg {
-		case "ES256":
-			s := sha256.Sum256(input)
-			digest = s[:]
-		case "ES384":
-			s := sha512.Sum384(input)
-			digest = s[:]
-		case "ES512":
-			s := sha512.Sum512(input)
-			digest = s[:]
-		default:
-			return fmt.Errorf("JWT algorithm %q is not accepted for an EC key", alg)
-		}
-		size := (k.Curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*size {
-			return errBadSignature
-		}
-		r := new(big.Int).SetBytes(sig[:size])
-		s := new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(k, digest, r, s) {
-			return errBadSignature
-		}
-		return nil
-	}
-	return fmt.Errorf("key type %T cannot verify JWTs", pub)
+	kid, _ = parsed.Header["kid"].(string)
+	return kid, nil
 }

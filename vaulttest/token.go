@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 )
 
 const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -58,19 +61,22 @@ func newTokenService(cfg *config, key *ecdsa.PrivateKey, authority, resource str
 	}
 }
 
+// accessClaims are the claims of the emulator's access tokens: those of
+// Microsoft Entra ID's v2.0 tokens that clients and vaults read.
 type accessClaims struct {
-	Aud   string `json:"aud"`
-	Iss   string `json:"iss"`
-	Iat   int64  `json:"iat"`
-	Nbf   int64  `json:"nbf"`
-	Exp   int64  `json:"exp"`
-	Tid   string `json:"tid"`
-	AppID string `json:"appid"`
-	Azp   string `json:"azp"`
-	Sub   string `json:"sub"`
-	Oid   string `json:"oid"`
-	Ver   string `json:"ver"`
-	Uti   string `json:"uti"`
+	jwt.RegisteredClaims        // iss, sub, exp, nbf, iat; its aud list stays empty
+	Aud                  string `json:"aud"` // one audience, written as a string as Entra ID does
+	Tid                  string `json:"tid"`
+	AppID                string `json:"appid"`
+	Azp                  string `json:"azp"`
+	Oid                  string `json:"oid"`
+	Ver                  string `json:"ver"`
+	Uti                  string `json:"uti"`
+}
+
+// GetAudience gives golang-jwt the token's one audience.
+func (c accessClaims) GetAudience() (jwt.ClaimStrings, error) {
+	return jwt.ClaimStrings{c.Aud}, nil
 }
 
 func (t *tokenService) issuerURL(tenant string) string {
@@ -100,27 +106,23 @@ func (t *tokenService) verify(token string, now time.Time) error {
 		return nil
 	}
 	var c accessClaims
-	h, err := parseJWT(token, &t.key.PublicKey, &c)
+	kid, err := parseJWT(token, &t.key.PublicKey, accessTokenMethods, now, &c)
 	if err != nil {
-		return err
+		return fmt.Errorf("the bearer token: %v", err)
 	}
 	switch {
-	case h.Kid != t.kid || h.Alg != "ES256":
+	case kid != t.kid:
 		return errors.New("the token was not signed by this emulator's token service")
 	case !strings.EqualFold(c.Tid, t.cfg.tenantID):
 		return fmt.Errorf("the token is for tenant %q, not this vault's tenant %q", c.Tid, t.cfg.tenantID)
 	case !slices.Contains(t.audiences, c.Aud):
 		return fmt.Errorf("the token's audience %q is not this vault's resource %q", c.Aud, t.resource)
-	case now.Unix() < c.Nbf:
-		return errors.New("the token is not valid yet")
-	case now.Unix() >= c.Exp:
-		return errors.New("the token has expired")
 	}
 	t.mu.Lock()
 	if len(t.verified) >= maxVerified {
 		clear(t.verified)
 	}
-	t.verified[sum] = c.Exp
+	t.verified[sum] = c.ExpiresAt.Unix()
 	t.mu.Unlock()
 	return nil
 }
@@ -130,7 +132,7 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]any{
 		"error":             code,
 		"error_description": description,
-		"correlation_id":    newUUID(),
+		"correlation_id":    uuid.NewString(),
 	})
 }
 
@@ -199,18 +201,20 @@ func (t *tokenService) serveToken(w http.ResponseWriter, r *http.Request, tenant
 	}
 	lifetime := t.cfg.tokenLifetime
 	claims := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    t.issuerURL(tenant),
+			Subject:   clientID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
+		},
 		Aud:   resource,
-		Iss:   t.issuerURL(tenant),
-		Iat:   now.Unix(),
-		Nbf:   now.Unix(),
-		Exp:   now.Add(lifetime).Unix(),
 		Tid:   t.cfg.tenantID,
 		AppID: clientID,
 		Azp:   clientID,
-		Sub:   clientID,
-		Oid:   uuidFrom(clientID),
+		Oid:   uuid.NewSHA1(uuid.Nil, []byte(clientID)).String(), // stable per client,
 		Ver:   "2.0",
-		Uti:   newUUID(),
+		Uti:   uuid.NewString(),
 	}
 	token, err := signJWT(t.key, t.kid, claims)
 	if err != nil {
@@ -252,23 +256,15 @@ func (t *tokenService) authenticateClient(tenant, clientID string, form url.Valu
 	case assertion == "":
 		return fmt.Errorf("client %q must authenticate with a certificate assertion", clientID)
 	}
-	var c struct {
-		Aud string `json:"aud"`
-		Iss string `json:"iss"`
-		Sub string `json:"sub"`
-		Exp int64  `json:"exp"`
-		Nbf int64  `json:"nbf"`
-	}
-	if _, err := parseJWT(assertion, cred.cert.PublicKey, &c); err != nil {
+	var c jwt.RegisteredClaims
+	if _, err := parseJWT(assertion, cred.cert.PublicKey, assertionMethods, now, &c); err != nil {
 		return fmt.Errorf("client assertion of client %q: %v", clientID, err)
 	}
 	switch {
-	case c.Iss != clientID || c.Sub != clientID:
+	case c.Issuer != clientID || c.Subject != clientID:
 		return fmt.Errorf("client assertion issuer and subject must be the client id %q", clientID)
-	case !strings.EqualFold(c.Aud, t.endpoint(tenant)):
-		return fmt.Errorf("client assertion audience %q is not the token endpoint", c.Aud)
-	case now.Unix() >= c.Exp || (c.Nbf != 0 && now.Unix() < c.Nbf):
-		return errors.New("client assertion is expired or not valid yet")
+	case len(c.Audience) != 1 || !strings.EqualFold(c.Audience[0], t.endpoint(tenant)):
+		return fmt.Errorf("client assertion audience %q is not the token endpoint", []string(c.Audience))
 	}
 	return nil
 }
@@ -295,12 +291,4 @@ func resourceOfScope(scope string) (string, error) {
 		return "", fmt.Errorf("scope resource %q is not an absolute URL", found[0])
 	}
 	return found[0], nil
-}
-
-// uuidFrom derives a stable UUID-shaped object id from s.
-func uuidFrom(s string) string {
-	b := sha256.Sum256([]byte(s))
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
