@@ -1,259 +1,123 @@
 package vaulttest
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/cipher"
-	"crypto/des"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
+	"slices"
+
+	"software.sslmate.com/src/go-pkcs12"
 )
 
-// The emulator writes the PKCS#12 secrets that hold a private key itself:
-// go-pkcs12 always puts the key's certificate first, and the service keeps
-// a preserved chain order in PKCS#12 secrets as it does in PEM ones. The
-// files use the empty password and what almost every reader accepts (as
-// OpenSSL's -descert and go-pkcs12's LegacyDES do): the certificates and
-// the PKCS#8 key are encrypted with pbeWithSHAAnd3-KeyTripleDES-CBC under
-// keys from the PKCS#12 key derivation (RFC 7292, appendix B) with 2048
-// rounds, and an HMAC-SHA-1 MAC covers the whole. The key's certificate and
-// the key carry the same localKeyId, so readers pair them wherever the
-// certificate sits in the chain.
+// The emulator's PKCS#12 secrets are written by go-pkcs12 under the empty
+// password, as the service writes them. The service keeps a preserved
+// chain order in PKCS#12 secrets as it does in PEM ones, but go-pkcs12
+// always writes the key's certificate first. So a chain that starts with
+// the key's certificate (every chain but a preserved order that puts it
+// elsewhere) is written with LegacyDES, which almost every reader accepts:
+// 3DES and an HMAC-SHA-1 MAC, as OpenSSL's -descert. Any other chain is
+// written with go-pkcs12's Passwordless encoder (no encryption and no MAC,
+// which under the empty password protect nothing) and its plain
+// certificate bags are then put in the stored order. Either way the key's
+// certificate and the key carry the same localKeyId, so readers pair them
+// wherever the certificate sits in the chain.
 
-var (
-	oidData            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidEncryptedData   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
-	oidShroudedKeyBag  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
-	oidCertBag         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 3}
-	oidPBEWithSHA3DES  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
-	oidX509Certificate = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 22, 1}
-	oidLocalKeyID      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 21}
-	oidSHA1            = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-)
+// oidData is PKCS #7 data, the content type of unencrypted PKCS#12 content.
+var oidData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 
-const (
-	pfxRounds  = 2048 // key derivation rounds for the encryption keys
-	pfxSaltLen = 8
-)
-
-// pfxPassword is the empty password as PKCS#12 encodes passwords: a
-// big-endian UTF-16 string with a terminating zero.
-var pfxPassword = []byte{0, 0}
-
-// The ASN.1 shapes of RFC 7292 that the writer needs. Fields holding an
-// asn1.RawValue are [0] EXPLICIT wrappers made by explicit.
+// The outer ASN.1 shapes of RFC 7292 PKCS#12 data without a MAC.
 type (
 	pfxPDU struct {
 		Version  int
 		AuthSafe contentInfo
-		MacData  macData
 	}
+	// contentInfo's Content is its [0] EXPLICIT wrapper; for data, the
+	// wrapper holds an OCTET STRING of DER.
 	contentInfo struct {
 		ContentType asn1.ObjectIdentifier
 		Content     asn1.RawValue
 	}
-	encryptedData struct {
-		Version int
-		Content encryptedContentInfo
-	}
-	encryptedContentInfo struct {
-		ContentType asn1.ObjectIdentifier
-		Algorithm   pkix.AlgorithmIdentifier
-		Encrypted   []byte `asn1:"tag:0"`
-	}
-	safeBag struct {
-		ID         asn1.ObjectIdentifier
-		Value      asn1.RawValue
-		Attributes []bagAttribute `asn1:"set,optional"`
-	}
-	bagAttribute struct {
-		ID     asn1.ObjectIdentifier
-		Values [][]byte `asn1:"set"`
-	}
-	certBag struct {
-		ID   asn1.ObjectIdentifier
-		Cert []byte `asn1:"tag:0,explicit"`
-	}
-	encryptedKey struct {
-		Algorithm pkix.AlgorithmIdentifier
-		Encrypted []byte
-	}
-	pbeParams struct {
-		Salt   []byte
-		Rounds int
-	}
-	macData struct {
-		Mac    digestInfo
-		Salt   []byte
-		Rounds int `asn1:"optional,default:1"`
-	}
-	digestInfo struct {
-		Algorithm pkix.AlgorithmIdentifier
-		Digest    []byte
-	}
 )
-
-// explicit wraps DER as a [0] EXPLICIT value.
-func explicit(der []byte) asn1.RawValue {
-	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: der}
-}
 
 // pfxWithKey returns PKCS#12 data holding the chain in its order and key,
 // the private key of chain[leaf].
-func pfxWithKey(key crypto.Signer, chain [][]byte, leaf int) ([]byte, error) {
-	keyID := sha1.Sum(chain[leaf])
-	idAttr := []bagAttribute{{ID: oidLocalKeyID, Values: [][]byte{keyID[:]}}}
-
-	certBags := make([]safeBag, len(chain))
-	for i, der := range chain {
-		bag, err := asn1.Marshal(certBag{ID: oidX509Certificate, Cert: der})
-		if err != nil {
-			return nil, err
-		}
-		certBags[i] = safeBag{ID: oidCertBag, Value: explicit(bag)}
-		if i == leaf {
-			certBags[i].Attributes = idAttr
-		}
+func pfxWithKey(key crypto.Signer, chain []*x509.Certificate, leaf int) ([]byte, error) {
+	if leaf < 0 || leaf >= len(chain) {
+		return nil, fmt.Errorf("the key's certificate %d is not in a chain of %d", leaf, len(chain))
 	}
-	certSafe, err := encryptedSafe(certBags)
+	cas := slices.Delete(slices.Clone(chain), leaf, leaf+1)
+	if leaf == 0 {
+		return pkcs12.LegacyDES.Encode(key, chain[0], cas, "")
+	}
+	data, err := pkcs12.Passwordless.Encode(key, chain[leaf], cas, "")
 	if err != nil {
 		return nil, err
 	}
-
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	alg, sealed, err := pbeEncrypt(pkcs8)
-	if err != nil {
-		return nil, err
-	}
-	shrouded, err := asn1.Marshal(encryptedKey{Algorithm: alg, Encrypted: sealed})
-	if err != nil {
-		return nil, err
-	}
-	keyBags, err := asn1.Marshal([]safeBag{{ID: oidShroudedKeyBag, Value: explicit(shrouded), Attributes: idAttr}})
-	if err != nil {
-		return nil, err
-	}
-	keySafe, err := plainContent(keyBags)
-	if err != nil {
-		return nil, err
-	}
-
-	authSafe, err := asn1.Marshal([]contentInfo{certSafe, keySafe})
-	if err != nil {
-		return nil, err
-	}
-	outer, err := plainContent(authSafe)
-	if err != nil {
-		return nil, err
-	}
-	salt := make([]byte, pfxSaltLen)
-	_, _ = rand.Read(salt)
-	mac := hmac.New(sha1.New, pkcs12KDF(3, pfxPassword, salt, 1, sha1.Size))
-	mac.Write(authSafe)
-	return asn1.Marshal(pfxPDU{
-		Version:  3,
-		AuthSafe: outer,
-		MacData: macData{
-			Mac:    digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA1, Parameters: asn1.NullRawValue}, Digest: mac.Sum(nil)},
-			Salt:   salt,
-			Rounds: 1,
-		},
-	})
+	return moveKeyCertificate(data, leaf)
 }
 
-// plainContent wraps DER (of safe bags, or of the authenticated safe) as
-// unencrypted data.
-func plainContent(der []byte) (contentInfo, error) {
+// moveKeyCertificate takes passwordless PKCS#12 data whose first safe holds
+// the key's certificate followed by the others, as go-pkcs12 writes it, and
+// returns it with the key's certificate moved to index leaf.
+func moveKeyCertificate(data []byte, leaf int) ([]byte, error) {
+	pdu, safes, bags, err := splitPFX(data)
+	if err != nil {
+		return nil, err
+	}
+	if leaf >= len(bags) {
+		return nil, fmt.Errorf("the key's certificate %d is not among %d certificates", leaf, len(bags))
+	}
+	bags = slices.Insert(slices.Clone(bags[1:]), leaf, bags[0])
+	bagsDER, err := asn1.Marshal(bags)
+	if err != nil {
+		return nil, err
+	}
+	if safes[0].Content, err = wrapData(bagsDER); err != nil {
+		return nil, err
+	}
+	authSafe, err := asn1.Marshal(safes)
+	if err != nil {
+		return nil, err
+	}
+	if pdu.AuthSafe.Content, err = wrapData(authSafe); err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(pdu)
+}
+
+// splitPFX reads passwordless PKCS#12 data down to the safe bags of its
+// first safe, which must be unencrypted.
+func splitPFX(data []byte) (pdu pfxPDU, safes []contentInfo, bags []asn1.RawValue, err error) {
+	var authSafe, bagsDER []byte
+	switch {
+	case unmarshalAll(data, &pdu) != nil, !pdu.AuthSafe.ContentType.Equal(oidData):
+		err = errors.New("not passwordless PKCS#12 data")
+	case unmarshalAll(pdu.AuthSafe.Content.Bytes, &authSafe) != nil, unmarshalAll(authSafe, &safes) != nil:
+		err = errors.New("the PKCS#12 authenticated safe cannot be read")
+	case len(safes) == 0 || !safes[0].ContentType.Equal(oidData):
+		err = errors.New("the PKCS#12 data does not start with an unencrypted safe")
+	case unmarshalAll(safes[0].Content.Bytes, &bagsDER) != nil, unmarshalAll(bagsDER, &bags) != nil:
+		err = errors.New("the PKCS#12 safe bags cannot be read")
+	}
+	return pdu, safes, bags, err
+}
+
+// wrapData returns DER as the [0] EXPLICIT content of a data contentInfo.
+func wrapData(der []byte) (asn1.RawValue, error) {
 	octets, err := asn1.Marshal(der)
 	if err != nil {
-		return contentInfo{}, err
+		return asn1.RawValue{}, err
 	}
-	return contentInfo{ContentType: oidData, Content: explicit(octets)}, nil
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: octets}, nil
 }
 
-// encryptedSafe encrypts safe bags as password-protected content.
-func encryptedSafe(bags []safeBag) (contentInfo, error) {
-	der, err := asn1.Marshal(bags)
-	if err != nil {
-		return contentInfo{}, err
+// unmarshalAll decodes DER into out and fails on trailing bytes.
+func unmarshalAll(der []byte, out any) error {
+	rest, err := asn1.Unmarshal(der, out)
+	if err == nil && len(rest) > 0 {
+		err = errors.New("trailing data after DER")
 	}
-	alg, sealed, err := pbeEncrypt(der)
-	if err != nil {
-		return contentInfo{}, err
-	}
-	data, err := asn1.Marshal(encryptedData{Content: encryptedContentInfo{ContentType: oidData, Algorithm: alg, Encrypted: sealed}})
-	if err != nil {
-		return contentInfo{}, err
-	}
-	return contentInfo{ContentType: oidEncryptedData, Content: explicit(data)}, nil
-}
-
-// pbeEncrypt encrypts plain with pbeWithSHAAnd3-KeyTripleDES-CBC under the
-// empty password and a fresh salt.
-func pbeEncrypt(plain []byte) (pkix.AlgorithmIdentifier, []byte, error) {
-	salt := make([]byte, pfxSaltLen)
-	_, _ = rand.Read(salt)
-	params, err := asn1.Marshal(pbeParams{Salt: salt, Rounds: pfxRounds})
-	if err != nil {
-		return pkix.AlgorithmIdentifier{}, nil, err
-	}
-	block, err := des.NewTripleDESCipher(pkcs12KDF(1, pfxPassword, salt, pfxRounds, 24))
-	if err != nil {
-		return pkix.AlgorithmIdentifier{}, nil, fmt.Errorf("3DES key: %w", err)
-	}
-	pad := des.BlockSize - len(plain)%des.BlockSize
-	out := append(bytes.Clone(plain), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	cipher.NewCBCEncrypter(block, pkcs12KDF(2, pfxPassword, salt, pfxRounds, des.BlockSize)).CryptBlocks(out, out)
-	return pkix.AlgorithmIdentifier{Algorithm: oidPBEWithSHA3DES, Parameters: asn1.RawValue{FullBytes: params}}, out, nil
-}
-
-// pkcs12KDF derives n bytes for a purpose (1: encryption key, 2: IV, 3: MAC
-// key) from a password and salt with SHA-1, as RFC 7292 appendix B.2
-// describes.
-func pkcs12KDF(purpose byte, password, salt []byte, rounds, n int) []byte {
-	const v = 64 // SHA-1's block size
-	// fill repeats b to a whole number of v-byte blocks.
-	fill := func(b []byte) []byte {
-		out := make([]byte, (len(b)+v-1)/v*v)
-		for i := range out {
-			out[i] = b[i%len(b)]
-		}
-		return out
-	}
-	diversifier := bytes.Repeat([]byte{purpose}, v)
-	input := append(fill(salt), fill(password)...)
-	var out []byte
-	for {
-		h := sha1.New()
-		h.Write(diversifier)
-		h.Write(input)
-		a := h.Sum(nil)
-		for range rounds - 1 {
-			sum := sha1.Sum(a)
-			a = sum[:]
-		}
-		out = append(out, a...)
-		if len(out) >= n {
-			return out[:n]
-		}
-		// Each v-byte block of the input becomes (block + b + 1) mod 2^(8v),
-		// with b the hash repeated to v bytes.
-		b := fill(a)
-		for j := 0; j < len(input); j += v {
-			carry := 1
-			for k := v - 1; k >= 0; k-- {
-				sum := int(input[j+k]) + int(b[k]) + carry
-				input[j+k] = byte(sum)
-				carry = sum >> 8
-			}
-		}
-	}
+	return err
 }

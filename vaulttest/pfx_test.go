@@ -1,13 +1,11 @@
 package vaulttest
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/cipher"
-	"crypto/des"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,13 +21,17 @@ func chainNames(certs []*x509.Certificate) []string {
 	return names
 }
 
-// TestPFXWithKey reads the writer's files with go-pkcs12, which checks the
-// MAC and decrypts with the empty password: the key comes back and the
-// certificates keep their order, the key's certificate first or not.
+// TestPFXWithKey reads the files with go-pkcs12, which checks the MAC (if
+// any) and decrypts with the empty password: the key comes back and the
+// certificates keep their order, the key's certificate first or not. A
+// file that starts with the key's certificate has a MAC, so that a wrong
+// password is told apart.
 func TestPFXWithKey(t *testing.T) {
 	t.Parallel()
 	for _, key := range []crypto.Signer{rsaKey(t), ecKey(t)} {
 		chain := leafWithCA(t, key) // leaf, CA
+		other := newExternalCA(t).cert
+		other.Subject.CommonName = "Other CA" // for the names only; Raw is what is written
 		tests := []struct {
 			name  string
 			chain []*x509.Certificate
@@ -38,58 +40,91 @@ func TestPFXWithKey(t *testing.T) {
 			{"leaf alone", chain[:1], 0},
 			{"leaf first", chain, 0},
 			{"CA first", []*x509.Certificate{chain[1], chain[0]}, 1},
+			{"leaf in the middle", []*x509.Certificate{other, chain[0], chain[1]}, 1},
 		}
 		for _, tt := range tests {
-			ders := make([][]byte, len(tt.chain))
-			for i, c := range tt.chain {
-				ders[i] = c.Raw
-			}
-			data, err := pfxWithKey(key, ders, tt.leaf)
+			name := describeKey(key.Public()) + " " + tt.name
+			data, err := pfxWithKey(key, tt.chain, tt.leaf)
 			if err != nil {
-				t.Fatalf("%s %s: %v", describeKey(key.Public()), tt.name, err)
+				t.Fatalf("%s: %v", name, err)
 			}
 			gotKey, first, rest, err := pkcs12.DecodeChain(data, "")
 			if err != nil {
-				t.Fatalf("%s %s: decode: %v", describeKey(key.Public()), tt.name, err)
+				t.Fatalf("%s: decode: %v", name, err)
 			}
 			if k, ok := gotKey.(crypto.Signer); !ok || !publicKeyEqual(k.Public(), key.Public()) {
-				t.Errorf("%s %s: the key did not come back", describeKey(key.Public()), tt.name)
+				t.Errorf("%s: the key did not come back", name)
 			}
-			if diff := cmp.Diff(chainNames(tt.chain), chainNames(append([]*x509.Certificate{first}, rest...))); diff != "" {
-				t.Errorf("%s %s: certificates (-want +got):\n%s", describeKey(key.Public()), tt.name, diff)
+			got := make([][]byte, 0, len(tt.chain))
+			for _, c := range append([]*x509.Certificate{first}, rest...) {
+				got = append(got, c.Raw)
+			}
+			want := make([][]byte, 0, len(tt.chain))
+			for _, c := range tt.chain {
+				want = append(want, c.Raw)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: certificates (-want +got):\n%s", name, diff)
+			}
+			if _, _, _, err := pkcs12.DecodeChain(data, "wrong"); tt.leaf == 0 && !errors.Is(err, pkcs12.ErrIncorrectPassword) {
+				t.Errorf("%s: decoding with a wrong password: %v, want the MAC to fail", name, err)
 			}
 		}
 	}
 }
 
-// TestPFXLocalKeyID checks that the key and its certificate, and no other
-// certificate, carry the SHA-1 of the certificate as localKeyId.
+// TestPFXWithKeyRefusesAMissingLeaf checks that a key's certificate outside
+// the chain is an error, not a file without it.
+func TestPFXWithKeyRefusesAMissingLeaf(t *testing.T) {
+	t.Parallel()
+	key := ecKey(t)
+	chain := leafWithCA(t, key)
+	for _, leaf := range []int{-1, 2} {
+		if data, err := pfxWithKey(key, chain, leaf); err == nil {
+			t.Errorf("leaf %d: got %d bytes, want an error", leaf, len(data))
+		}
+	}
+}
+
+// TestPFXLocalKeyID checks that, with the key's certificate moved from the
+// front, the key and its certificate, and no other certificate, carry the
+// SHA-1 of the certificate as localKeyId.
 func TestPFXLocalKeyID(t *testing.T) {
 	t.Parallel()
 	key := ecKey(t)
 	chain := leafWithCA(t, key)
-	data, err := pfxWithKey(key, [][]byte{chain[1].Raw, chain[0].Raw}, 1)
+	data, err := pfxWithKey(key, []*x509.Certificate{chain[1], chain[0]}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pdu pfxPDU
-	var authSafeDER []byte
-	var safes []contentInfo
-	mustUnmarshal(t, data, &pdu)
-	mustUnmarshal(t, pdu.AuthSafe.Content.Bytes, &authSafeDER)
-	mustUnmarshal(t, authSafeDER, &safes)
-	if len(safes) != 2 || !safes[0].ContentType.Equal(oidEncryptedData) || !safes[1].ContentType.Equal(oidData) {
-		t.Fatalf("authenticated safe holds %d contents, want encrypted certificates and plain key", len(safes))
+	type bagAttribute struct {
+		ID     asn1.ObjectIdentifier
+		Values [][]byte `asn1:"set"`
 	}
-	var enc encryptedData
-	mustUnmarshal(t, safes[0].Content.Bytes, &enc)
-	var certBags, keyBags []safeBag
-	mustUnmarshal(t, pbeDecrypt(t, enc.Content.Algorithm.Parameters.FullBytes, enc.Content.Encrypted), &certBags)
+	type safeBag struct {
+		ID         asn1.ObjectIdentifier
+		Value      asn1.RawValue
+		Attributes []bagAttribute `asn1:"set,optional"`
+	}
+	_, safes, certRaw, err := splitPFX(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(safes) != 2 || !safes[1].ContentType.Equal(oidData) {
+		t.Fatalf("authenticated safe holds %d contents, want the certificates and the key, unencrypted", len(safes))
+	}
+	var bags []safeBag
+	for _, raw := range certRaw {
+		var b safeBag
+		mustUnmarshal(t, raw.FullBytes, &b)
+		bags = append(bags, b)
+	}
 	var keyBagsDER []byte
+	var keyBags []safeBag
 	mustUnmarshal(t, safes[1].Content.Bytes, &keyBagsDER)
 	mustUnmarshal(t, keyBagsDER, &keyBags)
 
-	want := sha1.Sum(chain[0].Raw)
+	oidLocalKeyID := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 21}
 	localKeyID := func(b safeBag) []byte {
 		for _, a := range b.Attributes {
 			if a.ID.Equal(oidLocalKeyID) && len(a.Values) == 1 {
@@ -99,9 +134,10 @@ func TestPFXLocalKeyID(t *testing.T) {
 		return nil
 	}
 	var got [][]byte
-	for _, b := range append(certBags, keyBags...) {
+	for _, b := range append(bags, keyBags...) {
 		got = append(got, localKeyID(b))
 	}
+	want := sha1.Sum(chain[0].Raw)
 	if diff := cmp.Diff([][]byte{nil, want[:], want[:]}, got); diff != "" {
 		t.Errorf("localKeyId of the CA, the leaf and the key (-want +got):\n%s", diff)
 	}
@@ -109,26 +145,7 @@ func TestPFXLocalKeyID(t *testing.T) {
 
 func mustUnmarshal(t *testing.T, der []byte, out any) {
 	t.Helper()
-	rest, err := asn1.Unmarshal(der, out)
-	if err != nil || len(rest) > 0 {
-		t.Fatalf("unmarshal %T: %v (%d bytes left)", out, err, len(rest))
+	if err := unmarshalAll(der, out); err != nil {
+		t.Fatalf("unmarshal %T: %v", out, err)
 	}
-}
-
-// pbeDecrypt undoes pbeEncrypt.
-func pbeDecrypt(t *testing.T, params, data []byte) []byte {
-	t.Helper()
-	var p pbeParams
-	mustUnmarshal(t, params, &p)
-	block, err := des.NewTripleDESCipher(pkcs12KDF(1, pfxPassword, p.Salt, p.Rounds, 24))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]byte, len(data))
-	cipher.NewCBCDecrypter(block, pkcs12KDF(2, pfxPassword, p.Salt, p.Rounds, des.BlockSize)).CryptBlocks(out, data)
-	pad := int(out[len(out)-1])
-	if pad < 1 || pad > des.BlockSize || !bytes.Equal(out[len(out)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		t.Fatal("bad padding")
-	}
-	return out[:len(out)-pad]
 }

@@ -103,22 +103,22 @@ func encodePEM(key crypto.Signer, chain [][]byte) (string, error) {
 	return b.String(), nil
 }
 
-// encodePFX writes base64 PKCS#12 with an empty password (3DES, readable
-// almost everywhere) holding the chain in its stored order and key, the
-// private key of chain[leaf] (see pfx.go). Without key it holds the
-// certificates only, as a trust store.
+// encodePFX writes base64 PKCS#12 with an empty password holding the chain
+// in its stored order and key, the private key of chain[leaf] (see pfx.go).
+// Without key it holds the certificates only, as a trust store.
 func encodePFX(key crypto.Signer, chain [][]byte, leaf int) (string, error) {
+	certs := make([]*x509.Certificate, len(chain))
+	for i, der := range chain {
+		var err error
+		if certs[i], err = x509.ParseCertificate(der); err != nil {
+			return "", err
+		}
+	}
 	var data []byte
 	var err error
 	if key != nil {
-		data, err = pfxWithKey(key, chain, leaf)
+		data, err = pfxWithKey(key, certs, leaf)
 	} else {
-		certs := make([]*x509.Certificate, len(chain))
-		for i, der := range chain {
-			if certs[i], err = x509.ParseCertificate(der); err != nil {
-				return "", err
-			}
-		}
 		data, err = pkcs12.LegacyDES.EncodeTrustStore(certs, "")
 	}
 	if err != nil {

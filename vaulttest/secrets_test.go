@@ -238,7 +238,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 	h := newHarness(t)
 	key := ecKey(t)
 	chain := leafWithCA(t, key) // leaf, CA
-	caFirst, err := pfxWithKey(key, [][]byte{chain[1].Raw, chain[0].Raw}, 1)
+	caFirst, err := pfxWithKey(key, []*x509.Certificate{chain[1], chain[0]}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
