@@ -1,11 +1,7 @@
 package kvcerts_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"math/big"
 	"net/http"
@@ -16,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kvcerts/kvcerts/client"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"github.com/kvcerts/kvcerts/vaulttest"
 	"golang.org/x/oauth2"
 )
@@ -466,33 +463,12 @@ func ptr[T any](v T) *T { return &v }
 // first.
 func signCSR(t *testing.T, csr *x509.CertificateRequest) [][]byte {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: csr.Subject,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(12 * time.Hour),
+	ca := testcert.NewCA(t, "Test CA")
+	leaf := ca.SignCSR(t, csr.Raw, testcert.Template{
+		SerialNumber: big.NewInt(2), NotAfter: time.Now().Add(12 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, csr.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return [][]byte{leafDER, caDER}
+	})
+	return [][]byte{leaf.Raw, ca.Cert.Raw}
 }
 
 // TestPagingAndFaults lists through small and empty pages while the vault

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"golang.org/x/oauth2"
 )
 
@@ -230,31 +231,17 @@ func mustECDSA(t *testing.T) *ecdsa.PrivateKey {
 // is nil).
 func mustCert(t *testing.T, cn string, parent *x509.Certificate, pub, signer any, isCA bool) *x509.Certificate {
 	t.Helper()
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             testNow.Add(-time.Hour),
-		NotAfter:              testNow.Add(365 * 24 * time.Hour),
-		IsCA:                  isCA,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+	tp := testcert.Template{
+		Subject:   pkix.Name{CommonName: cn},
+		NotBefore: testNow.Add(-time.Hour),
+		NotAfter:  testNow.Add(365 * 24 * time.Hour),
+		IsCA:      isCA,
+		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 	}
 	if parent == nil {
-		parent = tmpl
+		return testcert.SelfSigned(t, tp, signer.(crypto.Signer))
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return (&testcert.CA{Cert: parent, Key: signer.(crypto.Signer)}).Issue(t, tp, pub)
 }
 
 // decodeSegment decodes one base64url JWT segment.

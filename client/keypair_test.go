@@ -21,9 +21,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -39,43 +39,7 @@ var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 func ecKey(t *testing.T, curve elliptic.Curve) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(curve, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// issueCert returns a certificate for pub named cn, signed by parent's key,
-// or self-signed when parent is nil.
-func issueCert(t *testing.T, cn string, ca bool, pub crypto.PublicKey, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		DNSNames:              []string{"localhost"},
-		BasicConstraintsValid: true,
-		IsCA:                  ca,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testcert.ECKeyOn(t, curve)
 }
 
 // pki is a root, an intermediate and a leaf with the leaf's key.
@@ -86,11 +50,10 @@ type pki struct {
 
 func newPKI(t *testing.T, leafKey crypto.Signer) pki {
 	t.Helper()
-	rootKey, interKey := ecKey(t, elliptic.P256()), ecKey(t, elliptic.P256())
-	root := issueCert(t, "root", true, rootKey.Public(), nil, rootKey)
-	inter := issueCert(t, "intermediate", true, interKey.Public(), root, rootKey)
-	leaf := issueCert(t, "leaf", false, leafKey.Public(), inter, interKey)
-	return pki{root: root, inter: inter, leaf: leaf, key: leafKey}
+	root := testcert.NewCA(t, "root")
+	inter := root.Intermediate(t, "intermediate")
+	leaf := inter.Issue(t, testcert.Template{Subject: pkix.Name{CommonName: "leaf"}, DNSNames: []string{"localhost"}}, leafKey.Public())
+	return pki{root: root.Cert, inter: inter.Cert, leaf: leaf, key: leafKey}
 }
 
 func pemBlock(typ string, der []byte) []byte {
@@ -196,7 +159,7 @@ func TestParseKeyPairErrors(t *testing.T) {
 	other := ecKey(t, elliptic.P256())
 	keyDER := pkcs8(t, p.key)
 	keyPEM := pemBlock("PRIVATE KEY", keyDER)
-	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +167,7 @@ func TestParseKeyPairErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edCert := issueCert(t, "ed", false, edPub, nil, edKey)
+	edCert := testcert.SelfSigned(t, testcert.Template{Subject: pkix.Name{CommonName: "ed"}}, edKey)
 	p224, err := x509.MarshalECPrivateKey(ecKey(t, elliptic.P224()))
 	if err != nil {
 		t.Fatal(err)
@@ -302,8 +265,7 @@ func TestKeyPairFromTLS(t *testing.T) {
 func TestLeafFirst(t *testing.T) {
 	t.Parallel()
 	p := newPKI(t, ecKey(t, elliptic.P256()))
-	unrelatedKey := ecKey(t, elliptic.P256())
-	unrelated := issueCert(t, "unrelated", true, unrelatedKey.Public(), nil, unrelatedKey)
+	unrelated := testcert.NewCA(t, "unrelated").Cert
 	tests := []struct {
 		chain []*x509.Certificate
 		want  []string

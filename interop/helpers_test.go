@@ -3,15 +3,11 @@ package interop
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"net/http"
 	"regexp"
 	"sync"
@@ -24,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
 
@@ -206,65 +203,18 @@ func sameKey(t *testing.T, key any, cert *x509.Certificate) {
 	}
 }
 
-// testCA is a certificate authority made by a test, standing for an
-// external CA the vault knows nothing about.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
+// issueServer signs a server certificate with ca, an external CA the vault
+// knows nothing about, for pub with this subject and DNS names, valid for
+// six months.
+func issueServer(t *testing.T, ca *testcert.CA, subject pkix.Name, dnsNames []string, pub crypto.PublicKey) *x509.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(1, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key}
-}
-
-// issue signs a server certificate for pub with this subject and DNS
-// names, valid for six months.
-func (ca *testCA) issue(t *testing.T, subject pkix.Name, dnsNames []string, pub crypto.PublicKey) *x509.Certificate {
-	t.Helper()
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      subject,
-		DNSNames:     dnsNames,
-		NotBefore:    time.Now().Add(-time.Minute).Truncate(time.Second),
-		NotAfter:     time.Now().AddDate(0, 6, 0).Truncate(time.Second),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
+	return ca.Issue(t, testcert.Template{
+		Subject:     subject,
+		DNSNames:    dnsNames,
+		NotBefore:   time.Now().Add(-time.Minute).Truncate(time.Second),
+		NotAfter:    time.Now().AddDate(0, 6, 0).Truncate(time.Second),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, pub)
 }
 
 // pool returns a certificate pool of the given roots.

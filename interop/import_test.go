@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -30,9 +31,9 @@ type externalCert struct {
 
 func newExternalCert(t *testing.T, cn string, key crypto.Signer) externalCert {
 	t.Helper()
-	ca := newTestCA(t, "Import Test CA")
-	leaf := ca.issue(t, pkix.Name{CommonName: cn, Organization: []string{"Fabrikam"}}, []string{cn}, key.Public())
-	return externalCert{key: key, leaf: leaf, ca: ca.cert}
+	ca := testcert.NewCA(t, "Import Test CA")
+	leaf := issueServer(t, ca, pkix.Name{CommonName: cn, Organization: []string{"Fabrikam"}}, []string{cn}, key.Public())
+	return externalCert{key: key, leaf: leaf, ca: ca.Cert}
 }
 
 // pemBundle writes the PKCS#8 key and then the certificates in order.

@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 // unknownPolicy asks for a certificate that an external CA signs: the
@@ -61,22 +62,22 @@ func TestMergeWithAnExternalCA(t *testing.T) {
 	if diff := cmp.Diff([]string{"shop.example.com", "api.example.com"}, csr.DNSNames); diff != "" {
 		t.Errorf("CSR DNS names (-want +got):\n%s", diff)
 	}
-	ca := newTestCA(t, "External Test CA")
-	leaf := ca.issue(t, csr.Subject, csr.DNSNames, csr.PublicKey)
+	ca := testcert.NewCA(t, "External Test CA")
+	leaf := issueServer(t, ca, csr.Subject, csr.DNSNames, csr.PublicKey)
 
 	// A certificate for another key does not complete the request.
 	stray, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := ca.issue(t, csr.Subject, csr.DNSNames, stray.Public())
+	wrong := issueServer(t, ca, csr.Subject, csr.DNSNames, stray.Public())
 	_, err = v.certs.MergeCertificate(ctx, "external", azcertificates.MergeCertificateParameters{
-		X509Certificates: [][]byte{wrong.Raw, ca.cert.Raw},
+		X509Certificates: [][]byte{wrong.Raw, ca.Cert.Raw},
 	}, nil)
 	wantResponseError(t, err, 400, "BadParameter")
 
 	merged, err := v.certs.MergeCertificate(ctx, "external", azcertificates.MergeCertificateParameters{
-		X509Certificates: [][]byte{leaf.Raw, ca.cert.Raw},
+		X509Certificates: [][]byte{leaf.Raw, ca.Cert.Raw},
 		Tags:             tags("ca", "external"),
 	}, nil)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestMergeWithAnExternalCA(t *testing.T) {
 	if !cert.Equal(leaf) {
 		t.Errorf("merged CER = %q, want the CA-signed leaf", cert.Subject)
 	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool(ca.cert), DNSName: "api.example.com"}); err != nil {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool(ca.Cert), DNSName: "api.example.com"}); err != nil {
 		t.Errorf("merged certificate does not verify against the external CA: %v", err)
 	}
 	if diff := cmp.Diff(tags("ca", "external"), got.Tags); diff != "" {
@@ -119,7 +120,7 @@ func TestMergeWithAnExternalCA(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetSecret: %v", err)
 	}
-	if _, chain := decodeSecret(t, s.Secret); len(chain) != 2 || !chain[1].Equal(ca.cert) {
+	if _, chain := decodeSecret(t, s.Secret); len(chain) != 2 || !chain[1].Equal(ca.Cert) {
 		t.Errorf("secret holds %d certificates, want the leaf and the external CA", len(chain))
 	}
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 func TestGetCertificate(t *testing.T) {
@@ -89,7 +90,7 @@ func TestPolicyInAnswers(t *testing.T) {
 	key := ecKey(t)
 	imported := gen.CertificateImportParameters{Base64EncodedCertificate: pemBundle(t, key, leafWithCA(t, key)[0])}
 	op := h.create("merged", unknownPolicy("CN=merged"))
-	signed := newExternalCA(t).sign(t, op.Csr)
+	signed := newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{}).Raw
 	h.createDone("saved")
 	saved := gen.CertificateRestoreParameters{CertificateBundleBackup: backup(h, "saved")}
 	h.call("DELETE", "/certificates/saved", nil, http.StatusOK, nil)

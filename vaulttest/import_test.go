@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -19,29 +17,24 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// leafWithCA makes a key and a leaf certificate for it signed by a new CA,
-// returning the key and the chain [leaf, ca].
+// leafWithCA returns a leaf certificate for key signed by a new CA, and
+// the CA: the chain [leaf, ca].
 func leafWithCA(t *testing.T, key crypto.Signer) []*x509.Certificate {
 	t.Helper()
 	ca := newExternalCA(t)
-	tmpl := &x509.Certificate{
+	leaf := ca.Issue(t, testcert.Template{
 		SerialNumber: big.NewInt(99),
 		Subject:      pkix.Name{CommonName: "imported.example", Organization: []string{"Import Test"}},
 		DNSNames:     []string{"imported.example"},
 		NotBefore:    time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
 		NotAfter:     time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	return []*x509.Certificate{leaf, ca.cert}
+	}, key.Public())
+	return []*x509.Certificate{leaf, ca.Cert}
 }
 
 // rsaKey returns the RSA 2048 key Seed shares: making RSA keys is slow, so
@@ -57,11 +50,7 @@ func rsaKey(t *testing.T) *rsa.PrivateKey {
 
 func ecKey(t *testing.T) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testcert.ECKey(t)
 }
 
 // pemBundle writes certs and then the PKCS#8 key, as the service's PEM

@@ -1,14 +1,9 @@
 package vaulttest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 func TestCreateCertificateAnswer(t *testing.T) {
@@ -171,46 +167,11 @@ func TestCreateAttributesAndTags(t *testing.T) {
 	}
 }
 
-// externalCA signs CSRs as a certificate authority outside the vault.
-type externalCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newExternalCA(t *testing.T) *externalCA {
+// newExternalCA returns a certificate authority outside the vault, to sign
+// the CSRs of pending certificates.
+func newExternalCA(t *testing.T) *testcert.CA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "External Test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &externalCA{cert: cert, key: key}
-}
-
-func (ca *externalCA) sign(t *testing.T, csrDER []byte) []byte {
-	t.Helper()
-	csr, err := x509.ParseCertificateRequest(csrDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: csr.Subject, DNSNames: csr.DNSNames,
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().AddDate(0, 6, 0),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, csr.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
+	return testcert.NewCA(t, "External Test CA")
 }
 
 func unknownPolicy(subject string) gen.CertificatePolicy {
@@ -233,10 +194,10 @@ func TestMergeCertificate(t *testing.T) {
 	}
 
 	ca := newExternalCA(t)
-	leaf := ca.sign(t, op.Csr)
+	leaf := ca.SignCSR(t, op.Csr, testcert.Template{}).Raw
 	// A certificate for another key is refused.
 	other := newExternalCA(t)
-	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{other.cert.Raw}},
+	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{other.Cert.Raw}},
 		http.StatusBadRequest, "BadParameter", "")
 	h.fail("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{[]byte("junk")}},
 		http.StatusBadRequest, "BadParameter", "")
@@ -246,7 +207,7 @@ func TestMergeCertificate(t *testing.T) {
 	// The chain may come in any order; the leaf goes first.
 	var b gen.CertificateBundle
 	h.call("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{
-		X509Certificates: [][]byte{ca.cert.Raw, leaf},
+		X509Certificates: [][]byte{ca.Cert.Raw, leaf},
 		Tags:             map[string]string{"merged": "yes"},
 	}, http.StatusCreated, &b)
 	if diff := cmp.Diff(leaf, b.Cer); diff != "" {
@@ -275,7 +236,7 @@ func TestMergeOnlyForUnknownIssuer(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, WithDelays(Delays{Create: time.Hour}))
 	op := h.create("selfish", selfPolicy("CN=s"))
-	leaf := newExternalCA(t).sign(t, op.Csr)
+	leaf := newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{}).Raw
 	h.fail("POST", "/certificates/selfish/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}},
 		http.StatusBadRequest, "BadParameter", "")
 }

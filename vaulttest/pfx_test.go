@@ -30,7 +30,7 @@ func TestPFXWithKey(t *testing.T) {
 	t.Parallel()
 	for _, key := range []crypto.Signer{rsaKey(t), ecKey(t)} {
 		chain := leafWithCA(t, key) // leaf, CA
-		other := newExternalCA(t).cert
+		other := newExternalCA(t).Cert
 		other.Subject.CommonName = "Other CA" // for the names only; Raw is what is written
 		tests := []struct {
 			name  string

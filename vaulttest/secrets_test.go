@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -173,7 +174,7 @@ func TestGetSecretPreviousVersion(t *testing.T) {
 	versions = append(versions, versionOf(b.ID))
 	op := h.create("renewed", unknownPolicy("CN=renewed"))
 	h.call("POST", "/certificates/renewed/pending/merge", gen.CertificateMergeParameters{
-		X509Certificates: [][]byte{newExternalCA(t).sign(t, op.Csr)},
+		X509Certificates: [][]byte{newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{}).Raw},
 	}, http.StatusCreated, &b)
 	versions = append(versions, versionOf(b.ID))
 
@@ -250,7 +251,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 		var op gen.CertificateOperation
 		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
 		h.call("POST", "/certificates/"+name+"/pending/merge", gen.CertificateMergeParameters{
-			X509Certificates: [][]byte{ca.cert.Raw, ca.sign(t, op.Csr)},
+			X509Certificates: [][]byte{ca.Cert.Raw, ca.SignCSR(t, op.Csr, testcert.Template{}).Raw},
 		}, http.StatusCreated, nil)
 	}
 	importPFX := func(name string, preserve bool) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 // populated starts a vault holding one of everything state must keep and
@@ -84,7 +85,7 @@ func TestStateRoundTrip(t *testing.T) {
 	// The pending operation still merges.
 	var op gen.CertificateOperation
 	b.call("GET", "/certificates/waiting/pending", nil, http.StatusOK, &op)
-	leaf := newExternalCA(t).sign(t, op.Csr)
+	leaf := newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{}).Raw
 	b.call("POST", "/certificates/waiting/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
 	// Creating again adds a version to the restored one.
 	b.createDone("live")
