@@ -33,15 +33,11 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	name := v.Name("backup-restore")
 
 	fmt.Fprintf(w, "Creating certificate %q with the default policy.\n", name)
-	poller, err := c.BeginCreateCertificate(ctx, name, client.DefaultPolicy(), nil)
+	created, err := exampleutil.CreateCertificate(ctx, w, c, name, client.DefaultPolicy())
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
-	if err != nil {
-		return err
-	}
-	version := created.Certificate.Properties.Version
+	version := created.Properties.Version
 	fmt.Fprintf(w, "Created version %s.\n", version)
 
 	// A backup holds every version of the certificate, with its key and
@@ -55,11 +51,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 
 	// The name must be free to restore under it: delete the certificate,
 	// wait for the deletion to complete, and purge it.
-	delPoller, err := c.BeginDeleteCertificate(ctx, name, nil)
-	if err != nil {
-		return err
-	}
-	deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, delPoller)
+	deleted, err := exampleutil.DeleteCertificate(ctx, w, c, name)
 	if err != nil {
 		return err
 	}

@@ -70,11 +70,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	}
 
 	for _, name := range names {
-		poller, err := c.BeginDeleteCertificate(ctx, name, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller); err != nil {
+		if _, err := exampleutil.DeleteCertificate(ctx, w, c, name); err != nil {
 			return err
 		}
 	}

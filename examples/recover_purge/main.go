@@ -25,11 +25,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	keep, drop := v.Name("recover-me"), v.Name("purge-me")
 
 	for _, name := range []string{keep, drop} {
-		poller, err := c.BeginCreateCertificate(ctx, name, client.DefaultPolicy(), nil)
-		if err != nil {
-			return err
-		}
-		if _, err := exampleutil.Wait(ctx, w, "Creating "+name, poller); err != nil {
+		if _, err := exampleutil.CreateCertificate(ctx, w, c, name, client.DefaultPolicy()); err != nil {
 			return err
 		}
 	}
@@ -38,11 +34,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	// until its scheduled purge date. Recover and purge work only once the
 	// deletion is complete, which is what the delete poller waits for.
 	for _, name := range []string{keep, drop} {
-		poller, err := c.BeginDeleteCertificate(ctx, name, nil)
-		if err != nil {
-			return err
-		}
-		deleted, err := exampleutil.Wait(ctx, w, "Deleting "+name, poller)
+		deleted, err := exampleutil.DeleteCertificate(ctx, w, c, name)
 		if err != nil {
 			return err
 		}

@@ -39,15 +39,11 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	policy.SubjectAlternativeNames = client.SubjectAlternativeNames{DNSNames: []string{"localhost"}}
 	policy.EnhancedKeyUsages = []string{serverAuth}
 	fmt.Fprintf(w, "Creating certificate %q for %s.\n", name, policy.Subject)
-	poller, err := c.BeginCreateCertificate(ctx, name, policy, nil)
+	created, err := exampleutil.CreateCertificate(ctx, w, c, name, policy)
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
-	if err != nil {
-		return err
-	}
-	versions := []*client.Certificate{created.Certificate}
+	versions := []*client.Certificate{created}
 
 	// The source downloads the certificate with its private key and keeps
 	// checking the vault for new versions (every hour by default).
@@ -82,7 +78,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 
 	// Renew: a create with a nil policy adds a version under the current
 	// policy, with a new key, as the vault's automatic renewal does.
-	poller, err = c.BeginCreateCertificate(ctx, name, nil, nil)
+	poller, err := c.BeginCreateCertificate(ctx, name, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -107,11 +103,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	}
 	fmt.Fprintf(w, "The server went from version %d to version %d without a restart.\n", before, after)
 
-	delPoller, err := c.BeginDeleteCertificate(ctx, name, nil)
-	if err != nil {
-		return err
-	}
-	_, err = exampleutil.Wait(ctx, w, "Deleting "+name, delPoller)
+	_, err = exampleutil.DeleteCertificate(ctx, w, c, name)
 	return err
 }
 

@@ -35,7 +35,7 @@ func TestOpenEmulator(t *testing.T) {
 	if got := v.Name("web"); got != "web" {
 		t.Errorf("Name(web) = %q, want web", got)
 	}
-	if err := createCertificate(t.Context(), v.Client, "web"); err != nil {
+	if _, err := CreateCertificate(t.Context(), io.Discard, v.Client, "web", client.DefaultPolicy()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -87,7 +87,7 @@ func TestOpenVault(t *testing.T) {
 			if other := v.Name("web"); other == name {
 				t.Errorf("Name(web) returned %q twice", name)
 			}
-			if err := createCertificate(t.Context(), v.Client, name); err != nil {
+			if _, err := CreateCertificate(t.Context(), io.Discard, v.Client, name, client.DefaultPolicy()); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -178,7 +178,7 @@ func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	err := Run(t.Context(), &out, Options{}, func(ctx context.Context, w io.Writer, v *Vault) error {
 		vault = v
-		if err := createCertificate(ctx, v.Client, "web"); err != nil {
+		if _, err := CreateCertificate(ctx, io.Discard, v.Client, "web", client.DefaultPolicy()); err != nil {
 			return err
 		}
 		io.WriteString(w, "ran\n")
@@ -197,11 +197,3 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func createCertificate(ctx context.Context, c *client.Client, name string) error {
-	p, err := c.BeginCreateCertificate(ctx, name, client.DefaultPolicy(), nil)
-	if err != nil {
-		return err
-	}
-	_, err = p.Wait(ctx)
-	return err
-}
