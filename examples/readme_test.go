@@ -6,7 +6,6 @@ package examples_test
 import (
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -220,54 +219,6 @@ func TestEveryExampleIsTested(t *testing.T) {
 		test, err := os.ReadFile(filepath.Join(filepath.Dir(m), "main_test.go"))
 		if err != nil || !strings.Contains(string(test), "exampletest.Run(t, run,") {
 			t.Errorf("examples/%s/main_test.go does not run the example with exampletest.Run", dir)
-		}
-	}
-}
-
-// The README says the module can be vendored and built without the code
-// generator: do it in a copy of the module.
-func TestReadmeVendoring(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("vendors and builds the whole module")
-	}
-	if !strings.Contains(readFile(t, "README.md"), "go mod vendor") {
-		t.Fatal("README.md no longer mentions go mod vendor; drop this test")
-	}
-	dir := t.TempDir()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch rel {
-			case ".git", "vendor", "interop": // interop is a module of its own
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"mod", "vendor"}, {"build", "-mod=vendor", "./..."}} {
-		cmd := exec.CommandContext(t.Context(), "go", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }
