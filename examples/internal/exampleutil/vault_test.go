@@ -196,4 +196,3 @@ func TestRun(t *testing.T) {
 		t.Error("the emulator still listens after Run")
 	}
 }
-
