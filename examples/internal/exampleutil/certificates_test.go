@@ -10,14 +10,21 @@ import (
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
 
-func TestCreateAndDeleteCertificate(t *testing.T) {
-	t.Parallel()
+// emulated returns an emulator and a client of it.
+func emulated(t *testing.T) (*vaulttest.Server, *client.Client) {
+	t.Helper()
 	srv := vaulttest.NewServer()
 	t.Cleanup(srv.Close)
 	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, c
+}
+
+func TestCreateAndDeleteCertificate(t *testing.T) {
+	t.Parallel()
+	_, c := emulated(t)
 	ctx := t.Context()
 	var out bytes.Buffer
 	created, err := CreateCertificate(ctx, &out, c, "web", client.DefaultPolicy())
@@ -57,12 +64,7 @@ func TestCreateAndDeleteCertificate(t *testing.T) {
 
 func TestCreateAndDeleteCertificateErrors(t *testing.T) {
 	t.Parallel()
-	srv := vaulttest.NewServer()
-	t.Cleanup(srv.Close)
-	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := emulated(t)
 	var out bytes.Buffer
 	if cert, err := CreateCertificate(t.Context(), &out, c, "bad_name", client.DefaultPolicy()); !errors.Is(err, client.ErrInvalidArgument) || cert != nil {
 		t.Errorf("create with an invalid name: %v, %v; want ErrInvalidArgument", cert, err)
