@@ -8,8 +8,8 @@ import (
 	"github.com/kvcerts/kvcerts/gen"
 )
 
-// GetCertificateOptions are the options of GetCertificate and
-// GetCertificateVersion. There are none yet; pass nil.
+// GetCertificateOptions are the options of GetCertificate. There are none
+// yet; pass nil.
 type GetCertificateOptions struct{}
 
 // GetCertificate returns the latest version of the certificate name, with
@@ -18,12 +18,16 @@ type GetCertificateOptions struct{}
 // Key Vault: GET /certificates/{name}/ (permission certificates/get).
 // Errors: [ErrNotFound] when there is no such certificate (also for a while
 // after a recovery), [ErrForbidden].
-func (c *Client) GetCertificate(ctx context.Context, name string, _ *GetCertificateOptions) (*Certificate, error) {
+func (c *Client) GetCertificate(ctx context.Context, name string, opts *GetCertificateOptions) (*Certificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	return c.getCertificate(ctx, name, "")
 }
+
+// GetCertificateVersionOptions are the options of GetCertificateVersion.
+// There are none yet; pass nil.
+type GetCertificateVersionOptions struct{}
 
 // GetCertificateVersion returns one version of the certificate name.
 //
@@ -31,7 +35,7 @@ func (c *Client) GetCertificate(ctx context.Context, name string, _ *GetCertific
 // Errors: [ErrNotFound] when there is no such certificate or version,
 // [ErrForbidden]; an empty or malformed version is refused before any
 // request.
-func (c *Client) GetCertificateVersion(ctx context.Context, name, version string, _ *GetCertificateOptions) (*Certificate, error) {
+func (c *Client) GetCertificateVersion(ctx context.Context, name, version string, opts *GetCertificateVersionOptions) (*Certificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -104,7 +108,7 @@ type BackupCertificateOptions struct{}
 //
 // Key Vault: POST /certificates/{name}/backup (permission certificates/backup).
 // Errors: [ErrNotFound], [ErrForbidden].
-func (c *Client) BackupCertificate(ctx context.Context, name string, _ *BackupCertificateOptions) ([]byte, error) {
+func (c *Client) BackupCertificate(ctx context.Context, name string, opts *BackupCertificateOptions) ([]byte, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -131,7 +135,7 @@ type RestoreCertificateBackupOptions struct{}
 // deleted but recoverable (code "ObjectIsDeletedButRecoverable"; also for a
 // few seconds after a purge), [ErrForbidden], a [*ResponseError] with code
 // "BadParameter" for a blob the vault cannot restore.
-func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, _ *RestoreCertificateBackupOptions) (*Certificate, error) {
+func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, opts *RestoreCertificateBackupOptions) (*Certificate, error) {
 	if len(backup) == 0 {
 		return nil, invalidArg("the certificate backup is empty")
 	}
@@ -168,12 +172,12 @@ type ListCertificatesOptions struct {
 // Errors: [ErrForbidden]; a MaxResults outside 1..25 or a continuation
 // token for another host is refused before any request.
 func (c *Client) ListCertificates(ctx context.Context, opts *ListCertificatesOptions) iter.Seq2[*CertificateProperties, error] {
-	return items(ctx, func() *Pager[CertificateProperties] { return c.NewListCertificatesPager(opts) })
+	return items(ctx, func() *Pager[*CertificateProperties] { return c.NewListCertificatesPager(opts) })
 }
 
 // NewListCertificatesPager returns a [Pager] over the pages that
 // ListCertificates ranges over.
-func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[CertificateProperties] {
+func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[*CertificateProperties] {
 	if opts == nil {
 		opts = &ListCertificatesOptions{}
 	}
@@ -182,7 +186,7 @@ func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[
 			return gen.NewGetCertificatesRequest(c.server,
 				&gen.GetCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
 		},
-		func(w *gen.CertificateListResult) ([]CertificateProperties, string) {
+		func(w *gen.CertificateListResult) ([]*CertificateProperties, string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
 }
@@ -204,12 +208,12 @@ type ListCertificateVersionsOptions struct {
 // Key Vault: GET /certificates/{name}/versions (permission certificates/list).
 // Errors: [ErrNotFound] (some vaults instead list nothing), [ErrForbidden].
 func (c *Client) ListCertificateVersions(ctx context.Context, name string, opts *ListCertificateVersionsOptions) iter.Seq2[*CertificateProperties, error] {
-	return items(ctx, func() *Pager[CertificateProperties] { return c.NewListCertificateVersionsPager(name, opts) })
+	return items(ctx, func() *Pager[*CertificateProperties] { return c.NewListCertificateVersionsPager(name, opts) })
 }
 
 // NewListCertificateVersionsPager returns a [Pager] over the pages that
 // ListCertificateVersions ranges over.
-func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertificateVersionsOptions) *Pager[CertificateProperties] {
+func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertificateVersionsOptions) *Pager[*CertificateProperties] {
 	if opts == nil {
 		opts = &ListCertificateVersionsOptions{}
 	}
@@ -217,7 +221,7 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateVersionsRequest(c.server, name, &gen.GetCertificateVersionsParams{Maxresults: maxResults})
 		},
-		func(w *gen.CertificateListResult) ([]CertificateProperties, string) {
+		func(w *gen.CertificateListResult) ([]*CertificateProperties, string) {
 			return convertItems(w.Value, propertiesFromItem), w.NextLink
 		})
 	if err := checkCertificateName(name); err != nil {
@@ -226,14 +230,18 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 	return p
 }
 
-// convertItems converts a wire page's items.
-func convertItems[W, T any](ws []W, conv func(*W) T) []T {
+// convertItems converts a wire page's items. The items share one backing
+// array, so a page costs two allocations beyond the conversions, however
+// many items it holds.
+func convertItems[W, T any](ws []W, conv func(*W) T) []*T {
 	if ws == nil {
 		return nil
 	}
-	out := make([]T, len(ws))
+	values := make([]T, len(ws))
+	out := make([]*T, len(ws))
 	for i := range ws {
-		out[i] = conv(&ws[i])
+		values[i] = conv(&ws[i])
+		out[i] = &values[i]
 	}
 	return out
 }

@@ -7,9 +7,9 @@ import (
 	"github.com/kvcerts/kvcerts/gen"
 )
 
-// ContactsOptions are the options of SetContacts, GetContacts and
-// DeleteContacts. There are none yet; pass nil.
-type ContactsOptions struct{}
+// SetContactsOptions are the options of SetContacts. There are none yet;
+// pass nil.
+type SetContactsOptions struct{}
 
 // SetContacts replaces the vault's certificate contacts, the people it
 // emails about certificate events, and returns the new list.
@@ -17,7 +17,7 @@ type ContactsOptions struct{}
 // Key Vault: PUT /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrForbidden], a [*ResponseError] with code "BadParameter" for
 // an invalid contact.
-func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *ContactsOptions) ([]Contact, error) {
+func (c *Client) SetContacts(ctx context.Context, contacts []Contact, opts *SetContactsOptions) ([]Contact, error) {
 	if len(contacts) == 0 {
 		return nil, invalidArg("no contacts to set; use DeleteContacts to remove them all")
 	}
@@ -30,22 +30,30 @@ func (c *Client) SetContacts(ctx context.Context, contacts []Contact, _ *Contact
 	return c.contacts(ctx, req, err)
 }
 
+// GetContactsOptions are the options of GetContacts. There are none yet;
+// pass nil.
+type GetContactsOptions struct{}
+
 // GetContacts returns the vault's certificate contacts.
 //
 // Key Vault: GET /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrNotFound] (code "ContactsNotFound") when none are set,
 // [ErrForbidden].
-func (c *Client) GetContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
+func (c *Client) GetContacts(ctx context.Context, opts *GetContactsOptions) ([]Contact, error) {
 	req, err := gen.NewGetCertificateContactsRequest(c.server)
 	return c.contacts(ctx, req, err)
 }
+
+// DeleteContactsOptions are the options of DeleteContacts. There are none
+// yet; pass nil.
+type DeleteContactsOptions struct{}
 
 // DeleteContacts removes all the vault's certificate contacts and returns
 // them.
 //
 // Key Vault: DELETE /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrNotFound] when none are set, [ErrForbidden].
-func (c *Client) DeleteContacts(ctx context.Context, _ *ContactsOptions) ([]Contact, error) {
+func (c *Client) DeleteContacts(ctx context.Context, opts *DeleteContactsOptions) ([]Contact, error) {
 	req, err := gen.NewDeleteCertificateContactsRequest(c.server)
 	return c.contacts(ctx, req, err)
 }

@@ -95,7 +95,7 @@ type ResumeCreateCertificateOptions struct{}
 // Key Vault: GET /certificates/{name}/pending, then GET
 // /certificates/{name}/{version} (permission certificates/get).
 // Errors (from the poller): [ErrNotFound] when name has no operation.
-func (c *Client) ResumeCreateCertificate(name string, _ *ResumeCreateCertificateOptions) (*Poller[*CreateCertificateResult], error) {
+func (c *Client) ResumeCreateCertificate(name string, opts *ResumeCreateCertificateOptions) (*Poller[*CreateCertificateResult], error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ type BeginDeleteCertificateOptions struct{}
 // Key Vault: DELETE /certificates/{name}, then GET /deletedcertificates/{name}
 // (permissions certificates/delete and certificates/get).
 // Errors: [ErrNotFound], [ErrForbidden].
-func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, _ *BeginDeleteCertificateOptions) (*Poller[*DeletedCertificate], error) {
+func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *BeginDeleteCertificateOptions) (*Poller[*DeletedCertificate], error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ type GetDeletedCertificateOptions struct{}
 // Key Vault: GET /deletedcertificates/{name} (permission certificates/get).
 // Errors: [ErrNotFound] when no deleted certificate has that name (also for
 // a while right after a deletion), [ErrForbidden].
-func (c *Client) GetDeletedCertificate(ctx context.Context, name string, _ *GetDeletedCertificateOptions) (*DeletedCertificate, error) {
+func (c *Client) GetDeletedCertificate(ctx context.Context, name string, opts *GetDeletedCertificateOptions) (*DeletedCertificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -94,12 +94,12 @@ type ListDeletedCertificatesOptions struct {
 // Key Vault: GET /deletedcertificates (permission certificates/list).
 // Errors: [ErrForbidden].
 func (c *Client) ListDeletedCertificates(ctx context.Context, opts *ListDeletedCertificatesOptions) iter.Seq2[*DeletedCertificate, error] {
-	return items(ctx, func() *Pager[DeletedCertificate] { return c.NewListDeletedCertificatesPager(opts) })
+	return items(ctx, func() *Pager[*DeletedCertificate] { return c.NewListDeletedCertificatesPager(opts) })
 }
 
 // NewListDeletedCertificatesPager returns a [Pager] over the pages that
 // ListDeletedCertificates ranges over.
-func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOptions) *Pager[DeletedCertificate] {
+func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOptions) *Pager[*DeletedCertificate] {
 	if opts == nil {
 		opts = &ListDeletedCertificatesOptions{}
 	}
@@ -108,7 +108,7 @@ func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOp
 			return gen.NewGetDeletedCertificatesRequest(c.server,
 				&gen.GetDeletedCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
 		},
-		func(w *gen.DeletedCertificateListResult) ([]DeletedCertificate, string) {
+		func(w *gen.DeletedCertificateListResult) ([]*DeletedCertificate, string) {
 			return convertItems(w.Value, deletedFromItem), w.NextLink
 		})
 }
@@ -125,7 +125,7 @@ type PurgeDeletedCertificateOptions struct{}
 // code "ObjectIsBeingDeleted" while the deletion is still in progress (wait
 // for the delete poller first), [ErrForbidden], also when the vault's
 // recovery level forbids purging.
-func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, _ *PurgeDeletedCertificateOptions) error {
+func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, opts *PurgeDeletedCertificateOptions) error {
 	if err := checkCertificateName(name); err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ type BeginRecoverDeletedCertificateOptions struct{}
 // /certificates/{name}/ (permissions certificates/recover and certificates/get).
 // Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] while
 // its deletion is still in progress, [ErrForbidden].
-func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string, _ *BeginRecoverDeletedCertificateOptions) (*Poller[*Certificate], error) {
+func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string, opts *BeginRecoverDeletedCertificateOptions) (*Poller[*Certificate], error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -112,7 +112,7 @@ func TestDownloadRoundTrip(t *testing.T) {
 				t.Errorf("key = %s, want %s", got, tt.want)
 			}
 
-			imported, err := c.ImportKeyPair(ctx, tt.name+"-pem", &dc.KeyPair, &ImportCertificateOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}})
+			imported, err := c.ImportKeyPair(ctx, tt.name+"-pem", &dc.KeyPair, &ImportKeyPairOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestDownloadChainOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			imported, err := c.ImportKeyPair(t.Context(), tt.name, kp, &ImportCertificateOptions{
+			imported, err := c.ImportKeyPair(t.Context(), tt.name, kp, &ImportKeyPairOptions{
 				Policy: &CertificatePolicy{ContentType: tt.ct}, PreserveCertOrder: tt.preserve,
 			})
 			if err != nil {
@@ -239,11 +239,11 @@ func TestImportPFXFileWithPassword(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.ImportCertificateFile(t.Context(), name, path, &ImportCertificateOptions{Password: "wrong"}); !errors.Is(err, ErrInvalidArgument) ||
+		if _, err := c.ImportCertificateFile(t.Context(), name, path, &ImportCertificateFileOptions{Password: "wrong"}); !errors.Is(err, ErrInvalidArgument) ||
 			!strings.Contains(err.Error(), "password is wrong") || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s with a wrong password: err = %v", name, err)
 		}
-		imported, err := c.ImportCertificateFile(t.Context(), name, path, &ImportCertificateOptions{Password: "s3cret-" + name})
+		imported, err := c.ImportCertificateFile(t.Context(), name, path, &ImportCertificateFileOptions{Password: "s3cret-" + name})
 		if err != nil {
 			t.Fatal(err)
 		}

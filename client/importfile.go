@@ -9,6 +9,20 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
+// ImportKeyPairOptions are the options of ImportKeyPair.
+type ImportKeyPairOptions struct {
+	// Policy is the certificate's management policy. Its ContentType sets
+	// the secret's format, [ContentTypePKCS12] by default.
+	Policy *CertificatePolicy
+	// Enabled sets whether the imported version is enabled; nil means enabled.
+	Enabled *bool
+	// Tags are the imported version's tags.
+	Tags map[string]string
+	// PreserveCertOrder keeps the chain in kp.Chain's order instead of
+	// putting the leaf first; it needs [ContentTypePEM].
+	PreserveCertOrder bool
+}
+
 // ImportKeyPair imports kp as a new certificate, or a new version of an
 // existing one, and returns it. kp comes from [NewKeyPair] (a chain and a
 // crypto.Signer), [KeyPairFromTLS], [ParseKeyPair] or a download.
@@ -20,18 +34,36 @@ import (
 // and the other certificates in kp.Chain's order. [ContentTypePEM] sends a
 // PKCS #8 key and kp.Chain as PEM text in kp.Chain's order: use it with
 // opts.PreserveCertOrder when the leaf is not first. Either way the data
-// travels over TLS only; opts.Password must be empty.
+// travels over TLS only.
 //
 // kp is checked (a supported key that belongs to the leaf, a chain that
 // holds the leaf) before any request.
 //
 // Key Vault: POST /certificates/{name}/import (permission certificates/import).
 // Errors: as for [Client.ImportCertificate].
-func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, opts *ImportCertificateOptions) (*Certificate, error) {
-	if opts != nil && opts.Password != "" {
-		return nil, invalidArg("ImportKeyPair makes its own import data and takes no Password")
+func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, opts *ImportKeyPairOptions) (*Certificate, error) {
+	o := ImportCertificateOptions{}
+	if opts != nil {
+		o = ImportCertificateOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
 	}
-	return c.importKeyPair(ctx, name, kp, ContentTypePKCS12, opts)
+	return c.importKeyPair(ctx, name, kp, ContentTypePKCS12, o)
+}
+
+// ImportCertificateFileOptions are the options of ImportCertificateFile.
+type ImportCertificateFileOptions struct {
+	// Password decrypts a PKCS #12 file; leave it empty for PEM and for
+	// unencrypted PKCS #12.
+	Password string
+	// Policy is the certificate's management policy. Its ContentType sets
+	// the secret's format, by default the file's.
+	Policy *CertificatePolicy
+	// Enabled sets whether the imported version is enabled; nil means enabled.
+	Enabled *bool
+	// Tags are the imported version's tags.
+	Tags map[string]string
+	// PreserveCertOrder keeps the chain in the file's order instead of
+	// putting the leaf first; it needs [ContentTypePEM].
+	PreserveCertOrder bool
 }
 
 // ImportCertificateFile imports the PEM or PKCS #12 (PFX) file at path, as
@@ -44,7 +76,7 @@ func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, op
 // Key Vault: POST /certificates/{name}/import (permission certificates/import).
 // Errors: as for [Client.ImportCertificate]; errors about the file match
 // [ErrInvalidArgument] and name the path, never its content.
-func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, opts *ImportCertificateOptions) (*Certificate, error) {
+func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, opts *ImportCertificateFileOptions) (*Certificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -52,8 +84,9 @@ func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, o
 	if err != nil {
 		return nil, fmt.Errorf("kvcerts: %w", err)
 	}
-	password := ""
+	o, password := ImportCertificateOptions{}, ""
 	if opts != nil {
+		o = ImportCertificateOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
 		password = opts.Password
 	}
 	kp, err := ParseKeyPair(data, password)
@@ -64,12 +97,13 @@ func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, o
 	if isPEM(data) {
 		format = ContentTypePEM
 	}
-	return c.importKeyPair(ctx, name, kp, format, opts)
+	return c.importKeyPair(ctx, name, kp, format, o)
 }
 
 // importKeyPair checks kp and imports it in the format of the policy's
-// content type, or format when the policy names none.
-func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, format ContentType, opts *ImportCertificateOptions) (*Certificate, error) {
+// content type, or format when the policy names none. o.Password is
+// ignored: the data it makes has none.
+func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, format ContentType, o ImportCertificateOptions) (*Certificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -78,10 +112,6 @@ func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, fo
 	}
 	if err := kp.check(); err != nil {
 		return nil, invalidArg("%v", err)
-	}
-	o := ImportCertificateOptions{}
-	if opts != nil {
-		o = *opts
 	}
 	o.Password = ""
 	policy := CertificatePolicy{}

@@ -26,19 +26,19 @@ func TestImportKeyPairRequest(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		opts   *ImportCertificateOptions
+		opts   *ImportKeyPairOptions
 		wantCT string
 	}{
 		{"default", nil, "application/x-pkcs12"},
-		{"policy without content type", &ImportCertificateOptions{Policy: &CertificatePolicy{Subject: "CN=leaf"}, Tags: map[string]string{"a": "b"}}, "application/x-pkcs12"},
-		{"PEM", &ImportCertificateOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}, PreserveCertOrder: true}, "application/x-pem-file"},
+		{"policy without content type", &ImportKeyPairOptions{Policy: &CertificatePolicy{Subject: "CN=leaf"}, Tags: map[string]string{"a": "b"}}, "application/x-pkcs12"},
+		{"PEM", &ImportKeyPairOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}, PreserveCertOrder: true}, "application/x-pem-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
 			got := importBody(t, mux)
-			var before ImportCertificateOptions
+			var before ImportKeyPairOptions
 			if tt.opts != nil {
 				before = *tt.opts
 			}
@@ -103,15 +103,14 @@ func TestImportKeyPairRefused(t *testing.T) {
 	tests := []struct {
 		name string
 		kp   *KeyPair
-		opts *ImportCertificateOptions
+		opts *ImportKeyPairOptions
 		want string
 	}{
 		{"nil", nil, nil, "nil"},
 		{"empty chain", &KeyPair{Leaf: p.leaf, PrivateKey: p.key}, nil, "Chain is empty"},
 		{"wrong key", &KeyPair{Leaf: p.leaf, Chain: []*x509.Certificate{p.leaf}, PrivateKey: ecKey(t, elliptic.P256())}, nil, "does not belong to the leaf"},
 		{"no key", &KeyPair{Leaf: p.leaf, Chain: []*x509.Certificate{p.leaf}}, nil, "no private key"},
-		{"password", good, &ImportCertificateOptions{Password: "pw"}, "takes no Password"},
-		{"content type", good, &ImportCertificateOptions{Policy: &CertificatePolicy{ContentType: "text/plain"}}, `"text/plain"`},
+		{"content type", good, &ImportKeyPairOptions{Policy: &CertificatePolicy{ContentType: "text/plain"}}, `"text/plain"`},
 	}
 	for _, tt := range tests {
 		_, err := c.ImportKeyPair(t.Context(), "web", tt.kp, tt.opts)
@@ -137,7 +136,7 @@ func TestImportKeyPairFromTLS(t *testing.T) {
 	}
 	c, mux, _ := setup(t)
 	got := importBody(t, mux)
-	if _, err := c.ImportKeyPair(t.Context(), "web", kp, &ImportCertificateOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}}); err != nil {
+	if _, err := c.ImportKeyPair(t.Context(), "web", kp, &ImportKeyPairOptions{Policy: &CertificatePolicy{ContentType: ContentTypePEM}}); err != nil {
 		t.Fatal(err)
 	}
 	back, err := ParseKeyPair([]byte((*got)["value"].(string)), "")
@@ -172,7 +171,7 @@ func TestImportCertificateFileRefused(t *testing.T) {
 	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "no private key") || !strings.Contains(err.Error(), certOnly) {
 		t.Errorf("certificate only: err = %v", err)
 	}
-	_, err = c.ImportCertificateFile(t.Context(), "web", full, &ImportCertificateOptions{Password: "pw"})
+	_, err = c.ImportCertificateFile(t.Context(), "web", full, &ImportCertificateFileOptions{Password: "pw"})
 	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "takes no password") {
 		t.Errorf("PEM with a password: err = %v", err)
 	}

@@ -54,7 +54,7 @@ type GetIssuerOptions struct{}
 //
 // Key Vault: GET /certificates/issuers/{name} (permission certificates/getissuers).
 // Errors: [ErrNotFound] (code "CertificateIssuerNotFound"), [ErrForbidden].
-func (c *Client) GetIssuer(ctx context.Context, name string, _ *GetIssuerOptions) (*Issuer, error) {
+func (c *Client) GetIssuer(ctx context.Context, name string, opts *GetIssuerOptions) (*Issuer, error) {
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ type DeleteIssuerOptions struct{}
 //
 // Key Vault: DELETE /certificates/issuers/{name} (permission certificates/deleteissuers).
 // Errors: [ErrNotFound], [ErrForbidden].
-func (c *Client) DeleteIssuer(ctx context.Context, name string, _ *DeleteIssuerOptions) (*Issuer, error) {
+func (c *Client) DeleteIssuer(ctx context.Context, name string, opts *DeleteIssuerOptions) (*Issuer, error) {
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -137,12 +137,12 @@ type ListIssuersOptions struct {
 // Key Vault: GET /certificates/issuers (permission certificates/listissuers).
 // Errors: [ErrForbidden].
 func (c *Client) ListIssuers(ctx context.Context, opts *ListIssuersOptions) iter.Seq2[*IssuerProperties, error] {
-	return items(ctx, func() *Pager[IssuerProperties] { return c.NewListIssuersPager(opts) })
+	return items(ctx, func() *Pager[*IssuerProperties] { return c.NewListIssuersPager(opts) })
 }
 
 // NewListIssuersPager returns a [Pager] over the pages that ListIssuers
 // ranges over.
-func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[IssuerProperties] {
+func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[*IssuerProperties] {
 	if opts == nil {
 		opts = &ListIssuersOptions{}
 	}
@@ -150,7 +150,7 @@ func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[IssuerProp
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateIssuersRequest(c.server, &gen.GetCertificateIssuersParams{Maxresults: maxResults})
 		},
-		func(w *gen.CertificateIssuerListResult) ([]IssuerProperties, string) {
+		func(w *gen.CertificateIssuerListResult) ([]*IssuerProperties, string) {
 			return convertItems(w.Value, issuerPropertiesFromItem), w.NextLink
 		})
 }

@@ -7,23 +7,26 @@ import (
 	"github.com/kvcerts/kvcerts/gen"
 )
 
-// CertificateOperationOptions are the options of GetCertificateOperation,
-// CancelCertificateOperation and DeleteCertificateOperation. There are none
-// yet; pass nil.
-type CertificateOperationOptions struct{}
+// GetCertificateOperationOptions are the options of GetCertificateOperation.
+// There are none yet; pass nil.
+type GetCertificateOperationOptions struct{}
 
 // GetCertificateOperation returns the state of the pending create or
 // renewal operation of the certificate name.
 //
 // Key Vault: GET /certificates/{name}/pending (permission certificates/get).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
-func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+func (c *Client) GetCertificateOperation(ctx context.Context, name string, opts *GetCertificateOperationOptions) (*CertificateOperation, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewGetCertificateOperationRequest(c.server, name)
 	return c.operation(ctx, req, err, name)
 }
+
+// CancelCertificateOperationOptions are the options of CancelCertificateOperation.
+// There are none yet; pass nil.
+type CancelCertificateOperationOptions struct{}
 
 // CancelCertificateOperation asks the service to cancel the pending
 // operation of the certificate name and returns its state. Cancellation
@@ -32,7 +35,7 @@ func (c *Client) GetCertificateOperation(ctx context.Context, name string, _ *Ce
 //
 // Key Vault: PATCH /certificates/{name}/pending (permission certificates/update).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
-func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+func (c *Client) CancelCertificateOperation(ctx context.Context, name string, opts *CancelCertificateOperationOptions) (*CertificateOperation, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -40,12 +43,16 @@ func (c *Client) CancelCertificateOperation(ctx context.Context, name string, _ 
 	return c.operation(ctx, req, err, name)
 }
 
+// DeleteCertificateOperationOptions are the options of DeleteCertificateOperation.
+// There are none yet; pass nil.
+type DeleteCertificateOperationOptions struct{}
+
 // DeleteCertificateOperation deletes the operation of the certificate name,
 // stopping it, and returns its last state.
 //
 // Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
-func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, _ *CertificateOperationOptions) (*CertificateOperation, error) {
+func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, opts *DeleteCertificateOperationOptions) (*CertificateOperation, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -22,7 +22,9 @@ type Page[T any] struct {
 	ContinuationToken string
 }
 
-// Pager reads a listing one page at a time:
+// Pager reads a listing one page at a time. Its pages hold the same item
+// type, a pointer such as *CertificateProperties, that the listing's
+// iterator yields:
 //
 //	for pager.More() {
 //		page, err := pager.NextPage(ctx)
@@ -195,20 +197,21 @@ func (g *linkGuard) repeats(link string) bool {
 	return false
 }
 
-// items ranges over the items of the pages of a new pager, yielding
-// pointers into each page. It stops after yielding an error. Each range
-// starts the listing afresh.
-func items[T any](ctx context.Context, newPager func() *Pager[T]) iter.Seq2[*T, error] {
-	return func(yield func(*T, error) bool) {
+// items ranges over the items of the pages of a new pager, the same
+// values the pages hold. It yields the zero T (a nil pointer) with an
+// error and stops. Each range starts the listing afresh.
+func items[T any](ctx context.Context, newPager func() *Pager[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		p := newPager()
 		for p.More() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				yield(nil, err)
+				var zero T
+				yield(zero, err)
 				return
 			}
-			for i := range page.Items {
-				if !yield(&page.Items[i], nil) {
+			for _, item := range page.Items {
+				if !yield(item, nil) {
 					return
 				}
 			}

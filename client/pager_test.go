@@ -362,7 +362,7 @@ func TestPagerEmptyRunResetsOnItems(t *testing.T) {
 	var got []string
 	var err error
 	for p.More() && len(got) < 3 {
-		var page *Page[CertificateProperties]
+		var page *Page[*CertificateProperties]
 		if page, err = p.NextPage(t.Context()); err != nil {
 			break
 		}
@@ -378,5 +378,52 @@ func TestPagerEmptyRunResetsOnItems(t *testing.T) {
 	}
 	if n := tr.calls.Load(); n != 2001 {
 		t.Errorf("%d requests, want 2001", n)
+	}
+}
+
+// TestListShapes checks that a listing's iterator and its pager give the
+// same items: pointers to equal values, none nil, a nil one with an error.
+func TestListShapes(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	pagedVault(t, mux,
+		map[string][]string{"": {item("a"), item("b")}, "p2": {item("c")}, "p3": nil},
+		map[string]string{"": nextBase + "p2", "p2": nextBase + "p3", "p3": nextBase + "broken"})
+
+	var fromPages []*CertificateProperties
+	pager := c.NewListCertificatesPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(t.Context())
+		if err != nil {
+			break
+		}
+		fromPages = append(fromPages, page.Items...)
+	}
+	var fromIter []*CertificateProperties
+	var iterErr error
+	for p, err := range c.ListCertificates(t.Context(), nil) {
+		if err != nil {
+			if p != nil {
+				t.Errorf("the iterator yielded %+v with its error", p)
+			}
+			iterErr = err
+			break
+		}
+		if p == nil {
+			t.Fatal("the iterator yielded a nil item without an error")
+		}
+		fromIter = append(fromIter, p)
+	}
+	if iterErr == nil {
+		t.Error("the broken last page gave no error")
+	}
+	if len(fromPages) != 3 {
+		t.Fatalf("pages held %d items, want 3", len(fromPages))
+	}
+	if diff := cmp.Diff(fromPages, fromIter); diff != "" {
+		t.Errorf("iterator and pager disagree (-pager +iterator):\n%s", diff)
+	}
+	if fromPages[0] == fromPages[1] {
+		t.Error("two items of a page share one value")
 	}
 }

@@ -69,7 +69,7 @@ type GetCertificatePolicyOptions struct{}
 //
 // Key Vault: GET /certificates/{name}/policy (permission certificates/get).
 // Errors: [ErrNotFound] when there is no such certificate, [ErrForbidden].
-func (c *Client) GetCertificatePolicy(ctx context.Context, name string, _ *GetCertificatePolicyOptions) (*CertificatePolicy, error) {
+func (c *Client) GetCertificatePolicy(ctx context.Context, name string, opts *GetCertificatePolicyOptions) (*CertificatePolicy, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ type UpdateCertificatePolicyOptions struct{}
 // Key Vault: PATCH /certificates/{name}/policy (permission certificates/update).
 // Errors: [ErrNotFound], [ErrForbidden], a [*ResponseError] with code
 // "BadParameter" for a policy the service refuses.
-func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, policy *CertificatePolicy, _ *UpdateCertificatePolicyOptions) (*CertificatePolicy, error) {
+func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, policy *CertificatePolicy, opts *UpdateCertificatePolicyOptions) (*CertificatePolicy, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
