@@ -30,8 +30,9 @@
 // processes trust CACertPEM and map the two names to 127.0.0.1 themselves.
 //
 // Seed and AddCertificate load certificates without HTTP, SetFaults injects
-// failures, Requests lists what the server received, and SaveState with
-// WithState keeps a vault across runs. NewHandler gives the emulator as an
+// failures, Requests lists what the server received, SaveState with
+// WithState keeps a vault across runs, and WithStateFile keeps it in a file
+// that holds every acknowledged change, also after a crash. NewHandler gives the emulator as an
 // http.Handler to mount in a server of your own; cmd/kvemulator serves one
 // as a program.
 //

@@ -35,6 +35,7 @@ type Handler struct {
 	tokens *tokenService
 	log    *requestLog
 	faults *faultInjector
+	store  *stateStore // nil without WithStateFile
 }
 
 // NewHandler returns an emulator to mount in an HTTPS server of your own.
@@ -69,20 +70,42 @@ func NewHandler(opts ...Option) (*Handler, error) {
 // with new keys.
 func newHandler(cfg *config, base, authority string) (*Handler, error) {
 	v := newVault(cfg, base)
-	var tokenKey *ecdsa.PrivateKey
-	if cfg.state != nil {
-		st, err := decodeState(cfg.state)
-		if err != nil {
+	var (
+		tokenKey *ecdsa.PrivateKey
+		st       *stateFile
+		store    *stateStore
+		journal  []journalRecord
+		err      error
+	)
+	switch {
+	case cfg.statePath != "" && cfg.state != nil:
+		return nil, errors.New("WithState and WithStateFile do not go together; WithStateFile loads its own file")
+	case cfg.statePath != "":
+		if store, st, journal, err = openStateFile(cfg.statePath, cfg.logger); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if err != nil {
+				_ = store.unlock()
+			}
+		}()
+	case cfg.state != nil:
+		if st, err = decodeState(cfg.state); err != nil {
+			return nil, err
+		}
+	}
+	if st != nil {
 		if v.ca, tokenKey, err = st.keys(); err != nil {
 			return nil, err
 		}
-		if err := v.load(st); err != nil {
+		sh := newShared()
+		if err = v.load(st, sh); err != nil {
+			return nil, err
+		}
+		if err = v.replay(journal, sh); err != nil {
 			return nil, err
 		}
 	} else {
-		var err error
 		if v.ca, err = newCertAuthority(); err != nil {
 			return nil, err
 		}
@@ -97,13 +120,25 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 		v.backupKey = make([]byte, 32)
 		_, _ = rand.Read(v.backupKey)
 	}
-	return &Handler{
+	h := &Handler{
 		cfg:    cfg,
 		vault:  v,
 		tokens: newTokenService(cfg, tokenKey, authority, resourceFor(base)),
 		log:    newRequestLog(cfg.logSize),
 		faults: newFaultInjector(cfg.faults),
-	}, nil
+	}
+	if store != nil {
+		var gen uint64
+		if st != nil {
+			gen = st.Journal
+		}
+		v.dirty = map[recordKey]struct{}{}
+		if err = store.start(h, gen); err != nil {
+			return nil, err
+		}
+		h.store = store
+	}
+	return h, nil
 }
 
 // BaseURL returns the vault URL ids are built from, without a trailing slash.
@@ -207,6 +242,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{w: rec, r: r, op: op, name: ep.name, version: ep.version, apiVersion: version, now: now}
 	status, body, err := operations[op](h.vault, c)
+	if perr := h.persist(wrote(r.Method, ep, op, err)...); perr != nil {
+		err = &apiError{status: http.StatusInternalServerError, code: "InternalServerError",
+			message: "the emulator could not save its state file; the change may or may not be kept"}
+	}
 	switch {
 	case err != nil:
 		writeError(rec, err)
@@ -215,6 +254,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(rec, status, body)
 	}
+}
+
+// wrote returns the record a successful write request changed under its
+// path, for the state file. Changes elsewhere (a restore, an operation
+// completing on a read) are noted where they happen (see touch).
+func wrote(method string, ep endpoint, op string, err error) []recordKey {
+	if err != nil || method == http.MethodGet || method == http.MethodHead || op == "BackupCertificate" {
+		return nil
+	}
+	switch {
+	case ep.kind == "certificate":
+		return []recordKey{certificateRecord(ep.name)}
+	case ep.kind == "issuer":
+		return []recordKey{issuerRecordKey(ep.name)}
+	case op == "SetCertificateContacts" || op == "DeleteCertificateContacts":
+		return []recordKey{contactsRecord}
+	}
+	return nil
 }
 
 func methodNotAllowed(w http.ResponseWriter, ep endpoint) {

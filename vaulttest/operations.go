@@ -138,6 +138,11 @@ func (v *vault) settle(c *certificate, now time.Time) {
 	if op == nil || op.status != statusInProgress {
 		return
 	}
+	defer func() {
+		if op.status != statusInProgress {
+			v.touch(certificateRecord(c.name))
+		}
+	}()
 	if op.cancel {
 		op.status, op.statusDetails = statusCancelled, detailsCancelled
 		return

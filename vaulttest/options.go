@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,6 +102,7 @@ type config struct {
 	emptyPages      int
 	logSize         int
 	state           []byte
+	statePath       string
 	apiVersions     []string
 	logger          *slog.Logger
 	region          string
@@ -412,6 +414,36 @@ func WithState(r io.Reader) Option {
 			return fmt.Errorf("read state: %w", err)
 		}
 		c.state = data
+		return nil
+	}
+}
+
+// WithStateFile keeps the vault in the file at path, durably. Start loads
+// the file if it exists, and from then on every change the emulator
+// answers with a success (and every Seed, AddCertificate and LoadState) is
+// written and synced to disk before the answer, so it survives the process
+// being killed and the machine losing power. Changes go to a journal
+// beside the file (path + ".journal") that is folded into the file when it
+// has grown about as large, at start and at Close or Shutdown. A write
+// that was cut short by a crash, and so never answered, is dropped at the
+// next start, and so are temporary files a crash left behind.
+//
+// The files hold private keys and issuer passwords (mode 0600). One server
+// at a time may use a state file: on Unix it is locked (path + ".lock")
+// while the server runs. If a write fails, the request is answered 500.
+// The file is a SaveState document, so WithState reads it too; the two
+// options do not go together. Only Start and NewServer use it.
+func WithStateFile(path string) Option {
+	return func(c *config) error {
+		if path == "" {
+			return errors.New("state file path is empty")
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return fmt.Errorf("state file path: %w", err)
+		}
+		c.statePath = abs
+		c.serverOnly = append(c.serverOnly, "WithStateFile")
 		return nil
 	}
 }

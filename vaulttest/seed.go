@@ -66,8 +66,20 @@ type seedShared struct {
 // Seed loads n certificates without HTTP, quickly: they all share one RSA
 // key and one self-signed certificate (CN=vaulttest-seed), so thousands
 // take milliseconds and little memory. It returns their names. If any name
-// is taken, Seed loads nothing.
+// is taken, Seed loads nothing. With WithStateFile, they are in the state
+// file when Seed returns.
 func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
+	names, err := h.seed(n, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.persist(); err != nil {
+		return nil, fmt.Errorf("vaulttest: seed: %w", err)
+	}
+	return names, nil
+}
+
+func (h *Handler) seed(n int, opts *SeedOptions) ([]string, error) {
 	var o SeedOptions
 	if opts != nil {
 		o = *opts
@@ -125,6 +137,7 @@ func (h *Handler) Seed(n int, opts *SeedOptions) ([]string, error) {
 			})
 		}
 		key := nameKey(name)
+		v.touch(recordKey{kind: kindCertificate, name: key})
 		if o.Deleted {
 			v.deleted[key] = &deletedCertificate{cert: c, deletedAt: now, purgeAt: now.AddDate(0, 0, v.cfg.recoverableDays), visibleAt: now}
 			v.delNames = append(v.delNames, key)
@@ -174,8 +187,20 @@ type SeedCertificate struct {
 
 // AddCertificate adds one certificate version without HTTP, with a key and
 // chain of your choice (or made up), and returns its id
-// (https://{vault}/certificates/{name}/{version}).
+// (https://{vault}/certificates/{name}/{version}). With WithStateFile, the
+// version is in the state file when AddCertificate returns.
 func (h *Handler) AddCertificate(sc SeedCertificate) (string, error) {
+	id, err := h.addCertificate(sc)
+	if err != nil {
+		return "", err
+	}
+	if err := h.persist(certificateRecord(sc.Name)); err != nil {
+		return "", fmt.Errorf("vaulttest: add certificate %q: %w", sc.Name, err)
+	}
+	return id, nil
+}
+
+func (h *Handler) addCertificate(sc SeedCertificate) (string, error) {
 	if !validName(sc.Name) {
 		return "", fmt.Errorf("vaulttest: certificate name %q is invalid", sc.Name)
 	}

@@ -91,7 +91,7 @@ func serve(cfg *config, ln net.Listener) (*Server, error) {
 		[]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, h.closeStore())
 	}
 	dialIP := addr.IP.String()
 	if addr.IP.IsUnspecified() {
@@ -155,20 +155,31 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // token endpoint over HTTPS; see TokenSource.
 func (s *Server) TokenSource() *TokenSource { return s.ts }
 
-// Close stops the server at once, closing open connections.
+// Close stops the server at once, closing open connections. With
+// WithStateFile it then folds the journal into the state file (a failure
+// is logged; every acknowledged change is on disk already) and releases
+// the file.
 func (s *Server) Close() {
 	_ = s.hs.Close()
 	s.transport.CloseIdleConnections()
+	if err := s.closeStore(); err != nil && s.cfg.logger != nil {
+		s.cfg.logger.Error("vaulttest: closing the state file failed", "error", err)
+	}
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections and
-// waits for requests in flight until ctx is done.
+// waits for requests in flight until ctx is done. With WithStateFile it
+// then folds the journal into the state file and releases the file, and
+// returns the error of that first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	// Idle HTTP/2 connections of Client would hold the server's graceful
 	// close for a second; close them first.
 	s.transport.CloseIdleConnections()
 	err := s.hs.Shutdown(ctx)
 	s.transport.CloseIdleConnections()
+	if serr := s.closeStore(); serr != nil {
+		return serr
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

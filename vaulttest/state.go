@@ -37,6 +37,7 @@ type stateFile struct {
 	Purging      map[string]int64 `json:"purging,omitempty"` // name key -> Unix nanoseconds
 	Issuers      []issuerRecord   `json:"issuers,omitempty"`
 	Contacts     []gen.Contact    `json:"contacts,omitzero"` // nil: none set
+	Journal      uint64           `json:"journal,omitempty"` // the generation of the journal that follows (WithStateFile)
 }
 
 type certRecord struct {
@@ -171,9 +172,40 @@ type decoder struct {
 	keys []crypto.Signer
 }
 
-func newDecoder(st *stateFile) (*decoder, error) {
+func newDecoder(st *stateFile) (*decoder, error) { return newSharingDecoder(st, nil) }
+
+// shared holds the keys and certificates decoded so far, by their DER, so
+// that journal changes written one by one share them again as the vault
+// did.
+type shared struct {
+	keys map[string]crypto.Signer
+	ders map[string][]byte
+}
+
+func newShared() *shared {
+	return &shared{keys: map[string]crypto.Signer{}, ders: map[string][]byte{}}
+}
+
+// newSharingDecoder is newDecoder taking keys and certificates already
+// seen from sh, if not nil.
+func newSharingDecoder(st *stateFile, sh *shared) (*decoder, error) {
 	d := &decoder{st: st, keys: make([]crypto.Signer, len(st.Keys))}
+	if sh != nil {
+		for i, der := range st.DERs {
+			if seen, ok := sh.ders[string(der)]; ok {
+				st.DERs[i] = seen
+			} else if len(der) > 0 {
+				sh.ders[string(der)] = der
+			}
+		}
+	}
 	for i, der := range st.Keys {
+		if sh != nil {
+			if k, ok := sh.keys[string(der)]; ok {
+				d.keys[i] = k
+				continue
+			}
+		}
 		k, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {
 			return nil, fmt.Errorf("state key %d: %w", i, err)
@@ -183,6 +215,9 @@ func newDecoder(st *stateFile) (*decoder, error) {
 			return nil, fmt.Errorf("state key %d has unsupported type %T", i, k)
 		}
 		d.keys[i] = s
+		if sh != nil {
+			sh.keys[string(der)] = s
+		}
 	}
 	return d, nil
 }
@@ -271,16 +306,8 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 // contacts, and the CA, token signing and backup keys. Treat it as secret.
 // WithState starts an emulator from it.
 func (h *Handler) SaveState(w io.Writer) error {
-	v := h.vault
-	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw}
-	var err error
-	if st.CAKey, err = x509.MarshalPKCS8PrivateKey(v.ca.key); err != nil {
-		return fmt.Errorf("vaulttest: save state: %w", err)
-	}
-	if st.TokenKey, err = x509.MarshalPKCS8PrivateKey(h.tokens.key); err != nil {
-		return fmt.Errorf("vaulttest: save state: %w", err)
-	}
-	if err := v.snapshot(st); err != nil {
+	st, _, err := h.state(false)
+	if err != nil {
 		return fmt.Errorf("vaulttest: save state: %w", err)
 	}
 	enc := json.NewEncoder(w)
@@ -290,10 +317,10 @@ func (h *Handler) SaveState(w io.Writer) error {
 	return nil
 }
 
-// snapshot copies the vault's content into st.
-func (v *vault) snapshot(st *stateFile) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+func marshalKey(k crypto.Signer) ([]byte, error) { return x509.MarshalPKCS8PrivateKey(k) }
+
+// snapshotLocked copies the vault's content into st. Callers hold v.mu.
+func (v *vault) snapshotLocked(st *stateFile) error {
 	e := newEncoder(st)
 	st.BackupKey = v.backupKey
 	st.Certificates = []certRecord{}
@@ -305,12 +332,11 @@ func (v *vault) snapshot(st *stateFile) error {
 		st.Certificates = append(st.Certificates, r)
 	}
 	for _, k := range v.delNames {
-		d := v.deleted[k]
-		r, err := e.cert(d.cert)
+		r, err := e.deleted(v.deleted[k])
 		if err != nil {
 			return err
 		}
-		st.Deleted = append(st.Deleted, deletedRecord{certRecord: r, DeletedAt: d.deletedAt, PurgeAt: d.purgeAt, ShownAt: d.visibleAt})
+		st.Deleted = append(st.Deleted, r)
 	}
 	if len(v.purging) > 0 {
 		st.Purging = map[string]int64{}
@@ -319,13 +345,134 @@ func (v *vault) snapshot(st *stateFile) error {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(v.issuers)) {
-		is := v.issuers[k]
-		st.Issuers = append(st.Issuers, issuerRecord{
-			Name: is.name, Provider: is.provider, AccountID: is.accountID, Password: is.password,
-			Org: is.org, Enabled: is.enabled, Created: is.created, Updated: is.updated,
-		})
+		st.Issuers = append(st.Issuers, v.issuers[k].record())
 	}
 	st.Contacts = slices.Clone(v.contacts)
+	return nil
+}
+
+func (e *encoder) deleted(d *deletedCertificate) (deletedRecord, error) {
+	r, err := e.cert(d.cert)
+	return deletedRecord{certRecord: r, DeletedAt: d.deletedAt, PurgeAt: d.purgeAt, ShownAt: d.visibleAt}, err
+}
+
+func (is *issuer) record() issuerRecord {
+	return issuerRecord{
+		Name: is.name, Provider: is.provider, AccountID: is.accountID, Password: is.password,
+		Org: is.org, Enabled: is.enabled, Created: is.created, Updated: is.updated,
+	}
+}
+
+func (r issuerRecord) issuer() *issuer {
+	return &issuer{
+		name: r.Name, provider: r.Provider, accountID: r.AccountID, password: r.Password,
+		org: r.Org, enabled: r.Enabled, created: r.Created, updated: r.Updated,
+	}
+}
+
+// change returns the whole current state of the record k, for the
+// journal. Callers hold v.mu.
+func (v *vault) change(k recordKey) (change, error) {
+	st := &stateFile{Keys: [][]byte{}, DERs: [][]byte{}, Certificates: []certRecord{}}
+	ch := change{State: st}
+	e := newEncoder(st)
+	switch k.kind {
+	case kindCertificate:
+		ch.Certificate = k.name
+		if c := v.certs[k.name]; c != nil {
+			r, err := e.cert(c)
+			if err != nil {
+				return ch, err
+			}
+			st.Certificates = append(st.Certificates, r)
+		}
+		if d := v.deleted[k.name]; d != nil {
+			r, err := e.deleted(d)
+			if err != nil {
+				return ch, err
+			}
+			st.Deleted = append(st.Deleted, r)
+		}
+		if t, ok := v.purging[k.name]; ok {
+			st.Purging = map[string]int64{k.name: t.UnixNano()}
+		}
+	case kindIssuer:
+		ch.Issuer = k.name
+		if is := v.issuers[k.name]; is != nil {
+			st.Issuers = append(st.Issuers, is.record())
+		}
+	case kindContacts:
+		ch.Contacts = true
+		st.Contacts = slices.Clone(v.contacts)
+	default:
+		return ch, fmt.Errorf("unknown record kind %d", k.kind)
+	}
+	return ch, nil
+}
+
+// apply replaces the record a journal change names with its content.
+// Callers hold v.mu or own v.
+func (v *vault) apply(ch change, sh *shared) error {
+	st := ch.State
+	if st == nil {
+		return errors.New("change without state")
+	}
+	d, err := newSharingDecoder(st, sh)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ch.Certificate != "" && ch.Issuer == "" && !ch.Contacts:
+		key := ch.Certificate
+		if len(st.Certificates) > 1 || len(st.Deleted) > 1 || len(st.Purging) > 1 {
+			return fmt.Errorf("change of certificate %q holds more than one record", key)
+		}
+		v.dropLive(key)
+		v.dropDeleted(key)
+		delete(v.purging, key)
+		for _, r := range st.Certificates {
+			c, err := d.cert(r)
+			if err != nil {
+				return err
+			}
+			if nameKey(c.name) != key {
+				return fmt.Errorf("change of certificate %q holds certificate %q", key, c.name)
+			}
+			v.putLive(c)
+		}
+		for _, r := range st.Deleted {
+			c, err := d.cert(r.certRecord)
+			if err != nil {
+				return err
+			}
+			if nameKey(c.name) != key {
+				return fmt.Errorf("change of certificate %q holds deleted certificate %q", key, c.name)
+			}
+			v.putDeleted(&deletedCertificate{cert: c, deletedAt: r.DeletedAt, purgeAt: r.PurgeAt, visibleAt: r.ShownAt})
+		}
+		for k, t := range st.Purging {
+			if k != key {
+				return fmt.Errorf("change of certificate %q holds the purge of %q", key, k)
+			}
+			v.purging[k] = time.Unix(0, t)
+		}
+	case ch.Issuer != "" && ch.Certificate == "" && !ch.Contacts:
+		key := ch.Issuer
+		if len(st.Issuers) > 1 {
+			return fmt.Errorf("change of issuer %q holds more than one record", key)
+		}
+		delete(v.issuers, key)
+		for _, r := range st.Issuers {
+			if nameKey(r.Name) != key {
+				return fmt.Errorf("change of issuer %q holds issuer %q", key, r.Name)
+			}
+			v.issuers[key] = r.issuer()
+		}
+	case ch.Contacts && ch.Certificate == "" && ch.Issuer == "":
+		v.contacts = st.Contacts
+	default:
+		return errors.New("change names no record, or more than one")
+	}
 	return nil
 }
 
@@ -333,7 +480,8 @@ func (v *vault) snapshot(st *stateFile) error {
 // certificates, issuers, contacts) and, unless WithBackupKey set one, its
 // backup key with a state written by SaveState. The CA and token signing
 // key stay as they are, so running clients keep working; use WithState to
-// restore those too.
+// restore those too. With WithStateFile, the new content is in the state
+// file when LoadState returns.
 func (h *Handler) LoadState(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -344,19 +492,29 @@ func (h *Handler) LoadState(r io.Reader) error {
 		return fmt.Errorf("vaulttest: %w", err)
 	}
 	fresh := newVault(h.cfg, h.vault.urls.base)
-	if err := fresh.load(st); err != nil {
+	if err := fresh.load(st, nil); err != nil {
 		return fmt.Errorf("vaulttest: %w", err)
 	}
-	v := h.vault
+	h.vault.replace(fresh, h.cfg.backupKey == nil)
+	if h.store != nil {
+		if err := h.store.fold(h); err != nil {
+			return fmt.Errorf("vaulttest: load state: %w", err)
+		}
+	}
+	return nil
+}
+
+// replace swaps in the content of fresh, and its backup key if it has
+// one and withKey.
+func (v *vault) replace(fresh *vault, withKey bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.certs, v.names = fresh.certs, fresh.names
 	v.deleted, v.delNames = fresh.deleted, fresh.delNames
 	v.purging, v.issuers, v.contacts = fresh.purging, fresh.issuers, fresh.contacts
-	if fresh.backupKey != nil && h.cfg.backupKey == nil {
+	if fresh.backupKey != nil && withKey {
 		v.backupKey = fresh.backupKey
 	}
-	return nil
 }
 
 func decodeState(data []byte) (*stateFile, error) {
@@ -395,9 +553,10 @@ func (st *stateFile) keys() (*certAuthority, *ecdsa.PrivateKey, error) {
 	return &certAuthority{cert: cert, key: caKey}, tokenKey, nil
 }
 
-// load fills an empty vault from st.
-func (v *vault) load(st *stateFile) error {
-	d, err := newDecoder(st)
+// load fills an empty vault from st, sharing keys and certificates
+// through sh if not nil.
+func (v *vault) load(st *stateFile, sh *shared) error {
+	d, err := newSharingDecoder(st, sh)
 	if err != nil {
 		return err
 	}
@@ -419,10 +578,7 @@ func (v *vault) load(st *stateFile) error {
 		v.purging[k] = time.Unix(0, t)
 	}
 	for _, r := range st.Issuers {
-		v.issuers[nameKey(r.Name)] = &issuer{
-			name: r.Name, provider: r.Provider, accountID: r.AccountID, password: r.Password,
-			org: r.Org, enabled: r.Enabled, created: r.Created, updated: r.Updated,
-		}
+		v.issuers[nameKey(r.Name)] = r.issuer()
 	}
 	v.contacts = st.Contacts
 	if len(st.BackupKey) == 32 {

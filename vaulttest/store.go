@@ -26,6 +26,10 @@ type vault struct {
 	contacts  []gen.Contact // nil: none set
 	backupKey []byte
 	ca        *certAuthority // signs the certificates of configured issuers
+
+	// dirty holds the records changed since the last commit to the state
+	// file (see touch); nil without WithStateFile.
+	dirty map[recordKey]struct{}
 }
 
 // certificate is one certificate name with its versions, policy and latest
@@ -164,22 +168,26 @@ func (v *vault) putLive(c *certificate) {
 	key := nameKey(c.name)
 	v.certs[key] = c
 	v.names = insertSorted(v.names, key)
+	v.touch(recordKey{kind: kindCertificate, name: key})
 }
 
 func (v *vault) dropLive(key string) {
 	delete(v.certs, key)
 	v.names = removeSorted(v.names, key)
+	v.touch(recordKey{kind: kindCertificate, name: key})
 }
 
 func (v *vault) putDeleted(d *deletedCertificate) {
 	key := nameKey(d.cert.name)
 	v.deleted[key] = d
 	v.delNames = insertSorted(v.delNames, key)
+	v.touch(recordKey{kind: kindCertificate, name: key})
 }
 
 func (v *vault) dropDeleted(key string) {
 	delete(v.deleted, key)
 	v.delNames = removeSorted(v.delNames, key)
+	v.touch(recordKey{kind: kindCertificate, name: key})
 }
 
 // live returns the certificate with this name key if it can be read now:
@@ -215,6 +223,7 @@ func (v *vault) dropExpired(now time.Time) {
 			return false
 		}
 		delete(v.deleted, k)
+		v.touch(recordKey{kind: kindCertificate, name: k})
 		return true
 	})
 }

@@ -8,13 +8,14 @@
 //
 // It prints the vault URL and how to point clients at it: trust the CA
 // written by -ca-out, and map myvault.vault.localhost and login.localhost to
-// 127.0.0.1. With -state, the vault is loaded at start and saved (atomically,
-// mode 0600: it holds private keys) on SIGINT or SIGTERM. Run with -h for
-// all flags.
+// 127.0.0.1. With -state, the vault is loaded at start and every change it
+// answers with a success is on disk before the answer (in the file and a
+// journal beside it, mode 0600: they hold private keys), so the vault
+// survives SIGKILL and power loss; SIGINT and SIGTERM fold the journal into
+// the file. Run with -h for all flags.
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -50,7 +51,7 @@ func main() {
 type settings struct {
 	addr, vaultName, tenant, caOut, statePath string
 	clientID, clientSecret                    string
-	saveInterval, latency, retryAfter         time.Duration
+	latency, retryAfter                       time.Duration
 	throttle, throttleEvery, failEvery        int
 	recoverableDays, pageSize, emptyPages     int
 	realistic, lenient, purgeProtection       bool
@@ -65,8 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&s.vaultName, "vault-name", vaulttest.DefaultVaultName, "first label of the vault host `name` (<name>.vault.localhost)")
 	fs.StringVar(&s.tenant, "tenant", vaulttest.DefaultTenantID, "tenant `id` in challenges and tokens")
 	fs.StringVar(&s.caOut, "ca-out", "", "write the CA certificate (PEM) to `file`")
-	fs.StringVar(&s.statePath, "state", "", "load the vault from `file` if it exists, and save it there on exit")
-	fs.DurationVar(&s.saveInterval, "save-interval", 0, "also save the state this `often` (0: only on exit)")
+	fs.StringVar(&s.statePath, "state", "", "keep the vault in `file` (and file.journal): loaded at start, every change saved before it is answered")
 	fs.StringVar(&s.clientID, "client-id", "", "accept only this client `id` at the token endpoint (with -client-secret)")
 	fs.StringVar(&s.clientSecret, "client-secret", "", "the `secret` of -client-id")
 	fs.BoolVar(&s.lenient, "lenient-auth", false, "accept any bearer token")
@@ -143,14 +143,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	opts := s.options(stderr)
 	loaded := false
 	if s.statePath != "" {
-		data, err := os.ReadFile(s.statePath)
+		_, err := os.Stat(s.statePath)
 		switch {
 		case err == nil:
-			opts = append(opts, vaulttest.WithState(bytes.NewReader(data)))
 			loaded = true
 		case !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("read state: %w", err)
 		}
+		opts = append(opts, vaulttest.WithStateFile(s.statePath))
 	}
 	srv, err := vaulttest.Start(opts...)
 	if err != nil {
@@ -167,46 +167,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		ready(srv)
 	}
 
-	var tick <-chan time.Time
-	if s.statePath != "" && s.saveInterval > 0 {
-		t := time.NewTicker(s.saveInterval)
-		defer t.Stop()
-		tick = t.C
-	}
-serving:
-	for {
-		select {
-		case <-tick:
-			if err := saveState(srv, s.statePath); err != nil {
-				fmt.Fprintln(stderr, "kvemulator:", err)
-			}
-		case <-ctx.Done():
-			break serving
-		}
-	}
-
+	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	shutdownErr := srv.Shutdown(shutdownCtx)
+	// Shutdown reports a failure to fold the journal into the state file
+	// before a deadline passing with requests in flight.
+	err = srv.Shutdown(shutdownCtx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
 	if s.statePath != "" {
-		if err := saveState(srv, s.statePath); err != nil {
-			return err
-		}
 		fmt.Fprintf(stdout, "kvemulator: state saved to %s\n", s.statePath)
-	}
-	if shutdownErr != nil && !errors.Is(shutdownErr, context.DeadlineExceeded) {
-		return fmt.Errorf("shutdown: %w", shutdownErr)
-	}
-	return nil
-}
-
-func saveState(srv *vaulttest.Server, path string) error {
-	var buf bytes.Buffer
-	if err := srv.SaveState(&buf); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("save state: %w", err)
 	}
 	return nil
 }
