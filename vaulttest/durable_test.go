@@ -3,25 +3,21 @@ package vaulttest
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 // stateView is a vault's saved state in a form that does not depend on how
@@ -153,7 +149,7 @@ func TestStateFileKeepsEveryAcknowledgedWrite(t *testing.T) {
 				{"delete operation", func() { h.call("DELETE", "/certificates/waiting/pending", nil, http.StatusOK, nil) }},
 				{"merge", func() {
 					op := h.create("merged", unknownPolicy("CN=merged"))
-					leaf := newExternalCA(t).sign(t, op.Csr)
+					leaf := newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{}).Raw
 					h.call("POST", "/certificates/merged/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
 				}},
 				{"backup", func() { blob = backup(h, "imported") }},
@@ -552,10 +548,7 @@ func TestStateFileLoadState(t *testing.T) {
 // each time (the cost must not grow with the vault). state=memory is the
 // same write without a state file.
 func BenchmarkDurableWrite(b *testing.B) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
+	key := testcert.ECKey(b)
 	for _, state := range []string{"memory", "file"} {
 		for _, op := range []string{"update", "import"} {
 			b.Run("state="+state+"/op="+op, func(b *testing.B) {
@@ -602,19 +595,12 @@ func BenchmarkDurableWrite(b *testing.B) {
 // PEM.
 func benchBundle(b *testing.B, key *ecdsa.PrivateKey) string {
 	b.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cert := testcert.SelfSigned(b, testcert.Template{}, key)
 	k, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})) +
 		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k}))
 }
 
