@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 // SetContactsOptions are the options of SetContacts. There are none yet;
@@ -49,13 +50,23 @@ func (c *Client) GetContacts(ctx context.Context, opts *GetContactsOptions) ([]C
 type DeleteContactsOptions struct{}
 
 // DeleteContacts removes all the vault's certificate contacts and returns
-// them.
+// them. When the DELETE is sent again after an ambiguous failure (a reset
+// connection, 500, 502, 503 or 504) and then answers 404, it succeeds with no
+// contacts if the vault has none left.
 //
 // Key Vault: DELETE /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrNotFound] when none are set, [ErrForbidden].
 func (c *Client) DeleteContacts(ctx context.Context, opts *DeleteContactsOptions) ([]Contact, error) {
 	req, err := gen.NewDeleteCertificateContactsRequest(c.server)
-	return c.contacts(ctx, req, err)
+	retryCtx, note := transport.WithRetryNote(ctx)
+	cs, err := c.contacts(retryCtx, req, err)
+	if isStatus(err, http.StatusNotFound) && note.Ambiguous() {
+		return nil, confirmGone(ctx, err, func(ctx context.Context) error {
+			_, err := c.GetContacts(ctx, nil)
+			return err
+		})
+	}
+	return cs, err
 }
 
 // contacts sends a contacts request and converts the contacts it returns.

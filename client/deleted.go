@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 // BeginDeleteCertificateOptions are the options of BeginDeleteCertificate.
@@ -15,6 +16,13 @@ type BeginDeleteCertificateOptions struct{}
 // BeginDeleteCertificate deletes all versions of the certificate name and
 // returns a poller that ends once the deletion is complete, with the
 // deleted certificate as its result.
+//
+// When the DELETE is sent again after an ambiguous failure (a reset
+// connection, 500, 502, 503 or 504) and then answers 404, an earlier attempt
+// may have worked: the poller is then returned when the deleted certificate
+// can be read, or when neither it nor the certificate can be found (its
+// deletion is in progress), and [ErrNotFound] only when the certificate is
+// still there. A first attempt answering 404 is [ErrNotFound].
 //
 // In a vault with soft delete the certificate stays recoverable until its
 // scheduled purge date, and the service takes a while to finish: the
@@ -31,8 +39,12 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *
 	}
 	req, err := gen.NewDeleteCertificateRequest(c.server, name)
 	var b gen.DeletedCertificateBundle
-	h, err := c.do(ctx, req, err, http.StatusOK, &b)
+	retryCtx, note := transport.WithRetryNote(ctx)
+	h, err := c.do(retryCtx, req, err, http.StatusOK, &b)
 	if err != nil {
+		if isStatus(err, http.StatusNotFound) && note.Ambiguous() {
+			return c.deletedAfterRetry(ctx, name, err)
+		}
 		return nil, err
 	}
 	if err := checkDeleted(label(req), &b, name); err != nil {
@@ -118,7 +130,9 @@ func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOp
 type PurgeDeletedCertificateOptions struct{}
 
 // PurgeDeletedCertificate permanently removes the soft-deleted certificate
-// name. It cannot be recovered afterwards.
+// name. It cannot be recovered afterwards. When the DELETE is sent again
+// after an ambiguous failure (a reset connection, 500, 502, 503 or 504) and
+// then answers 404, it succeeds if the deleted certificate is gone.
 //
 // Key Vault: DELETE /deletedcertificates/{name} (permission certificates/purge).
 // Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] with
@@ -130,7 +144,14 @@ func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, opts 
 		return err
 	}
 	req, err := gen.NewPurgeDeletedCertificateRequest(c.server, name)
-	_, err = c.do(ctx, req, err, http.StatusNoContent, nil)
+	retryCtx, note := transport.WithRetryNote(ctx)
+	_, err = c.do(retryCtx, req, err, http.StatusNoContent, nil)
+	if isStatus(err, http.StatusNotFound) && note.Ambiguous() {
+		return confirmGone(ctx, err, func(ctx context.Context) error {
+			_, err := c.GetDeletedCertificate(ctx, name, nil)
+			return err
+		})
+	}
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 // CreateIssuerOptions are the options of CreateIssuer.
@@ -98,7 +99,10 @@ func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssu
 // pass nil.
 type DeleteIssuerOptions struct{}
 
-// DeleteIssuer deletes the certificate issuer name and returns it.
+// DeleteIssuer deletes the certificate issuer name and returns it. When the
+// DELETE is sent again after an ambiguous failure (a reset connection, 500,
+// 502, 503 or 504) and then answers 404, it succeeds if the issuer is gone,
+// returning only the issuer's ID and name.
 //
 // Key Vault: DELETE /certificates/issuers/{name} (permission certificates/deleteissuers).
 // Errors: [ErrNotFound], [ErrForbidden].
@@ -107,7 +111,19 @@ func (c *Client) DeleteIssuer(ctx context.Context, name string, opts *DeleteIssu
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateIssuerRequest(c.server, name)
-	return c.issuer(ctx, req, err, name)
+	retryCtx, note := transport.WithRetryNote(ctx)
+	is, err := c.issuer(retryCtx, req, err, name)
+	if isStatus(err, http.StatusNotFound) && note.Ambiguous() {
+		if err := confirmGone(ctx, err, func(ctx context.Context) error {
+			_, err := c.GetIssuer(ctx, name, nil)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		id := c.vaultURL + "/certificates/issuers/" + name
+		return &Issuer{Properties: IssuerProperties{ID: id, Name: name}}, nil
+	}
+	return is, err
 }
 
 // issuer sends a request for one issuer and converts the issuer it returns.

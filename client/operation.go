@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
 // GetCertificateOperationOptions are the options of GetCertificateOperation.
@@ -48,7 +49,10 @@ func (c *Client) CancelCertificateOperation(ctx context.Context, name string, op
 type DeleteCertificateOperationOptions struct{}
 
 // DeleteCertificateOperation deletes the operation of the certificate name,
-// stopping it, and returns its last state.
+// stopping it, and returns its last state. When the DELETE is sent again
+// after an ambiguous failure (a reset connection, 500, 502, 503 or 504) and
+// then answers 404, it succeeds if the operation is gone, returning only the
+// operation's ID, VaultURL and Name.
 //
 // Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
@@ -57,7 +61,18 @@ func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, op
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateOperationRequest(c.server, name)
-	return c.operation(ctx, req, err, name)
+	retryCtx, note := transport.WithRetryNote(ctx)
+	op, err := c.operation(retryCtx, req, err, name)
+	if isStatus(err, http.StatusNotFound) && note.Ambiguous() {
+		if err := confirmGone(ctx, err, func(ctx context.Context) error {
+			_, err := c.GetCertificateOperation(ctx, name, nil)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		return &CertificateOperation{ID: c.vaultURL + "/certificates/" + name + "/pending", VaultURL: c.vaultURL, Name: name}, nil
+	}
+	return op, err
 }
 
 // operation sends a request for a pending operation and converts the

@@ -94,6 +94,37 @@ func createsState(ctx context.Context) bool {
 	return v
 }
 
+type retryNoteKey struct{}
+
+// RetryNote records whether the pipeline retried a request after an ambiguous failure: a
+// 500, 502, 503 or 504, or a connection that failed after the request may have reached
+// the service (anything but a failure to connect). The service may then have acted on an
+// earlier attempt, so that a 404 to a retried DELETE can mean that the first one worked.
+type RetryNote struct{ ambiguous atomic.Bool }
+
+// WithRetryNote returns a context for a request and the note that the pipeline keeps
+// about the request's retries.
+func WithRetryNote(ctx context.Context) (context.Context, *RetryNote) {
+	n := new(RetryNote)
+	return context.WithValue(ctx, retryNoteKey{}, n), n
+}
+
+// Ambiguous reports whether the request was sent again after an ambiguous failure.
+func (n *RetryNote) Ambiguous() bool { return n.ambiguous.Load() }
+
+// ambiguous reports whether an attempt that ended with resp or err may have been acted on
+// by the service although it failed.
+func ambiguous(resp *http.Response, err error) bool {
+	if err != nil {
+		return !isDialError(err)
+	}
+	switch resp.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
 // attemptsKey carries a counter of the sends made for one logical request, which the
 // logging layer numbers its records with.
 type attemptsKey struct{}
@@ -137,6 +168,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base.Header[clientRequestIDHeader] = []string{uuid.NewString()}
 	}
 	creates := createsState(ctx)
+	note, _ := ctx.Value(retryNoteKey{}).(*RetryNote)
 
 	for n := 1; ; n++ {
 		a, err := withFreshBody(base)
@@ -153,6 +185,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait := t.wait(n, resp)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return resp, err // the retry could not finish in time
+		}
+		if note != nil && ambiguous(resp, err) {
+			note.ambiguous.Store(true)
 		}
 		discard(resp)
 		if err := Sleep(ctx, wait); err != nil {

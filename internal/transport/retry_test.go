@@ -527,3 +527,48 @@ func TestSleep(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryNote checks that a RetryNote says whether a request was sent again after a
+// failure that the service may have acted on, which lets the client tell a 404 to a
+// retried DELETE from a 404 to a first one.
+func TestRetryNote(t *testing.T) {
+	t.Parallel()
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	tests := []struct {
+		name      string
+		first     func(*http.Request) (*http.Response, error)
+		ambiguous bool
+	}{
+		{"first attempt answers", status(404), false},
+		{"500", status(500), true},
+		{"502", status(502), true},
+		{"503", status(503), true},
+		{"504", status(504), true},
+		{"connection reset", fail(reset), true},
+		{"unexpected EOF", fail(io.ErrUnexpectedEOF), true},
+		{"408", status(408), false},
+		{"429", status(429, "Retry-After", "1"), false},
+		{"dial error", fail(dial), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				s := &script{steps: []func(*http.Request) (*http.Response, error){tt.first, status(404)}}
+				ctx, note := WithRetryNote(t.Context())
+				resp, err := send(ctx, newTestRetry(s, testPolicy), "DELETE", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 404 {
+					t.Errorf("status %d, want 404", resp.StatusCode)
+				}
+				if got := note.Ambiguous(); got != tt.ambiguous {
+					t.Errorf("Ambiguous() = %v, want %v after %d attempts", got, tt.ambiguous, len(s.at))
+				}
+			})
+		})
+	}
+}
