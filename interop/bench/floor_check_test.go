@@ -17,10 +17,8 @@ import (
 func TestFloorDecodesWholeDocuments(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	if _, err := srv.AddCertificate(vaulttest.SeedCertificate{Name: benchCertificate}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Seed(3, nil); err != nil {
+	addFullCertificate(t, srv, benchCertificate)
+	if _, err := srv.Seed(3, &vaulttest.SeedOptions{Tags: listTags}); err != nil {
 		t.Fatal(err)
 	}
 	f := newFloor(t, srv, tlsTransport(srv))

@@ -3,8 +3,14 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -68,7 +74,7 @@ func newFloor(tb testing.TB, srv *vaulttest.Server, rt http.RoundTripper) *floor
 
 // newOurs returns our client for srv with its default options, sending
 // through rt and authenticating with ts.
-func newOurs(b *testing.B, srv *vaulttest.Server, rt http.RoundTripper, ts oauth2.TokenSource) *client.Client {
+func newOurs(b testing.TB, srv *vaulttest.Server, rt http.RoundTripper, ts oauth2.TokenSource) *client.Client {
 	b.Helper()
 	c, err := client.New(srv.URL, ts, client.WithTransport(rt))
 	if err != nil {
@@ -79,7 +85,7 @@ func newOurs(b *testing.B, srv *vaulttest.Server, rt http.RoundTripper, ts oauth
 
 // newSDK returns Microsoft's client for srv with its default options
 // (challenge-resource verification and retries on), sending through rt.
-func newSDK(b *testing.B, srv *vaulttest.Server, rt http.RoundTripper, cred azcore.TokenCredential) *azcertificates.Client {
+func newSDK(b testing.TB, srv *vaulttest.Server, rt http.RoundTripper, cred azcore.TokenCredential) *azcertificates.Client {
 	b.Helper()
 	c, err := azcertificates.NewClient(srv.URL, cred,
 		&azcertificates.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: &http.Client{Transport: rt}}})
@@ -105,7 +111,7 @@ type recording struct {
 
 // record sends one request to url through rt, with the Authorization
 // header auth unless it is empty, and records the answer.
-func record(b *testing.B, rt http.RoundTripper, url, auth string) recording {
+func record(b testing.TB, rt http.RoundTripper, url, auth string) recording {
 	b.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
 	if err != nil {
@@ -128,19 +134,42 @@ func record(b *testing.B, rt http.RoundTripper, url, auth string) recording {
 
 // replay is an in-memory http.RoundTripper that answers like the emulator
 // did once: with its authentication challenge to a request without an
-// Authorization header, and with the recorded success to any other. Each
-// answer gets its own header map and body reader, as from a real transport.
+// Authorization header, and with the recorded success to one with a token
+// the vault accepts. It checks every request as the vault would and fails
+// any other: the method, the vault's host, the path (with or without its
+// trailing slash), the api-version the contender sends and nothing else
+// in the query, and the bearer token. Each answer gets its own header map
+// and body reader, as from a real transport.
 type replay struct {
 	challenge, ok recording
+	method, host  string
+	paths         []string
+	apiVersion    string
+	tokens        *tokenCheck
+}
+
+// forVersion returns a copy of r for a contender sending api-version v.
+func (r *replay) forVersion(v string) *replay {
+	c := *r
+	c.apiVersion = v
+	return &c
 }
 
 func (r *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
+	if req.Method != r.method || req.URL.Host != r.host || !slices.Contains(r.paths, req.URL.Path) ||
+		req.URL.RawQuery != "api-version="+r.apiVersion {
+		return nil, fmt.Errorf("replay: %s %s is not the recorded request (%s %s%s?api-version=%s)",
+			req.Method, req.URL.Redacted(), r.method, r.host, r.paths[0], r.apiVersion)
+	}
 	rec := &r.ok
-	if req.Header.Get("Authorization") == "" {
+	switch auth := req.Header.Get("Authorization"); {
+	case auth == "":
 		rec = &r.challenge
+	case !r.tokens.valid(auth):
+		return nil, errors.New("replay: the vault refuses the request's Authorization header")
 	}
 	return &http.Response{
 		Status:        rec.statusLine,
@@ -153,4 +182,56 @@ func (r *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(rec.body)),
 		Request:       req,
 	}, nil
+}
+
+// tokenCheck knows which Authorization headers the vault accepts: it asks
+// the vault the first time it sees one (a contender's first call, outside
+// the timing) and remembers the answer.
+type tokenCheck struct {
+	rt   http.RoundTripper
+	url  string // a request that needs a valid token
+	seen sync.Map
+}
+
+func (t *tokenCheck) valid(auth string) bool {
+	if ok, found := t.seen.Load(auth); found {
+		return ok.(bool)
+	}
+	req, err := http.NewRequest(http.MethodGet, t.url, nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", auth)
+	resp, err := t.rt.RoundTrip(req)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	ok := resp.StatusCode == http.StatusOK
+	t.seen.Store(auth, ok)
+	return ok
+}
+
+// newReplay records the answers to a GET of url (the vault's challenge and
+// its success) through rt, for contenders that send api-version
+// apiVersion by default.
+func newReplay(b testing.TB, srv *vaulttest.Server, rt http.RoundTripper, url string) *replay {
+	b.Helper()
+	r := &replay{
+		challenge: record(b, rt, url, ""),
+		ok:        record(b, rt, url, "Bearer "+fixedToken(b, srv).AccessToken),
+		method:    http.MethodGet,
+		tokens:    &tokenCheck{rt: rt, url: url},
+	}
+	if r.challenge.status != http.StatusUnauthorized || r.ok.status != http.StatusOK {
+		b.Fatalf("recorded statuses %d and %d, want 401 and 200", r.challenge.status, r.ok.status)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.host = u.Host
+	r.paths = []string{u.Path, strings.TrimSuffix(u.Path, "/")}
+	return r
 }
