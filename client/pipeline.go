@@ -24,21 +24,6 @@ type ChallengeTokenSource interface {
 	ChallengeToken(ctx context.Context, scope, tenantID, claims string) (*oauth2.Token, error)
 }
 
-// Errors from the request pipeline, which [errors.As] finds in the errors
-// of any operation.
-type (
-	// HostError reports a request refused because it was not for the
-	// vault's host over https (or http to a loopback vault with
-	// [WithLoopbackHTTP]). Nothing was sent.
-	HostError = transport.HostError
-	// ChallengeError reports an authentication challenge that was refused,
-	// because it was malformed or named a resource outside the vault's
-	// domain. No token was sent in answer to it.
-	ChallengeError = transport.ChallengeError
-	// TokenError reports that the token source failed to supply a token.
-	TokenError = transport.TokenError
-)
-
 // The pipeline's ChallengeTokenSource and ours must stay interchangeable.
 var _ transport.ChallengeTokenSource = ChallengeTokenSource(nil)
 

@@ -59,7 +59,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, ok int, out any) (
 	req.Header["Accept"] = jsonMediaType
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("kvcerts: %w", err)
+		return nil, fmt.Errorf("kvcerts: %w", pipelineError(err))
 	}
 	defer resp.Body.Close()
 
