@@ -3,6 +3,7 @@ package client
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -26,6 +27,15 @@ type settings struct {
 
 const defaultPollFrequency = 2 * time.Second
 
+// sharedTransport is the transport of every client given no transport of
+// its own: one pool of connections per process.
+var sharedTransport = sync.OnceValue(func() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+})
+
 func defaultSettings() settings {
 	return settings{
 		apiVersion:    gen.APIVersion,
@@ -37,8 +47,7 @@ func defaultSettings() settings {
 
 // WithHTTPClient sends requests through hc.Transport, below the client's
 // own retry, authentication and logging layers; when hc.Transport is nil,
-// through a private clone of http.DefaultTransport, as without this option
-// (see [WithTransport]). Each call, retries included, is bounded by
+// through the transport shared by default (see [WithTransport]). Each call, retries included, is bounded by
 // hc.Timeout when that is set. No other field of hc is used: the client
 // never follows redirects and does not use hc's cookie jar. A nil hc is
 // refused with an error. Of WithHTTPClient and WithTransport, the last one
@@ -57,10 +66,13 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithTransport sends requests through rt, below the client's own retry,
 // authentication and logging layers. A nil rt is refused with an error.
 //
-// The default is a private clone of http.DefaultTransport that New makes
-// for each client, which shares neither connections nor settings with the
-// rest of the program; when the program has replaced http.DefaultTransport
-// with something other than an *http.Transport, that is used as it is.
+// The default is one transport that all clients of the process share, as
+// http.DefaultTransport is shared, so that a program talking to many vaults
+// keeps one connection pool: a clone of http.DefaultTransport made when the
+// first client needs it, which shares its settings but not its connections
+// with the rest of the program. When the program has replaced
+// http.DefaultTransport with something other than an *http.Transport, that
+// is used as it is.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(s *settings) error {
 		if rt == nil {

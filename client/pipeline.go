@@ -53,8 +53,12 @@ func newPipeline(s *settings, host string, ts oauth2.TokenSource) (http.RoundTri
 	if s.userAgent != "" {
 		ua += " " + s.userAgent
 	}
+	base := s.base
+	if base == nil {
+		base = sharedTransport()
+	}
 	rt, err := transport.New(transport.Config{
-		Base:        s.base,
+		Base:        base,
 		TokenSource: ts,
 		VaultHost:   host,
 		Retry:       s.retry.policy(),
