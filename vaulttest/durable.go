@@ -51,8 +51,8 @@ var contactsRecord = recordKey{kind: kindContacts}
 // own path (a restore, an operation completing on a read, a clock moving)
 // must call it. Callers hold v.mu.
 func (v *vault) touch(k recordKey) {
-	if v.dirty != nil {
-		v.dirty[k] = struct{}{}
+	if v.unsaved != nil {
+		v.unsaved[k] = struct{}{}
 	}
 }
 
@@ -185,9 +185,9 @@ func (s *stateStore) commit(h *Handler, extra ...recordKey) error {
 	v := h.vault
 	v.mu.Lock()
 	for _, k := range extra {
-		v.dirty[k] = struct{}{}
+		v.unsaved[k] = struct{}{}
 	}
-	switch n := len(v.dirty); {
+	switch n := len(v.unsaved); {
 	case n == 0:
 		v.mu.Unlock()
 		return nil
@@ -197,8 +197,8 @@ func (s *stateStore) commit(h *Handler, extra ...recordKey) error {
 		v.mu.Unlock()
 		return s.compact(h)
 	}
-	keys := make([]recordKey, 0, len(v.dirty))
-	for k := range v.dirty {
+	keys := make([]recordKey, 0, len(v.unsaved))
+	for k := range v.unsaved {
 		keys = append(keys, k)
 	}
 	changes := make([]change, 0, len(keys))
@@ -210,7 +210,7 @@ func (s *stateStore) commit(h *Handler, extra ...recordKey) error {
 		}
 		changes = append(changes, ch)
 	}
-	clear(v.dirty)
+	clear(v.unsaved)
 	v.mu.Unlock()
 
 	payload, err := json.Marshal(journalRecord{Changes: changes})
@@ -220,7 +220,7 @@ func (s *stateStore) commit(h *Handler, extra ...recordKey) error {
 	if err != nil {
 		v.mu.Lock()
 		for _, k := range keys {
-			v.dirty[k] = struct{}{}
+			v.unsaved[k] = struct{}{}
 		}
 		v.mu.Unlock()
 		return err
@@ -276,7 +276,7 @@ func (s *stateStore) compact(h *Handler) error {
 	restore := func() {
 		h.vault.mu.Lock()
 		for k := range taken {
-			h.vault.dirty[k] = struct{}{}
+			h.vault.unsaved[k] = struct{}{}
 		}
 		h.vault.mu.Unlock()
 	}
@@ -384,8 +384,8 @@ func (h *Handler) state(take bool) (*stateFile, map[recordKey]struct{}, error) {
 		return nil, nil, err
 	}
 	var taken map[recordKey]struct{}
-	if take && v.dirty != nil {
-		taken, v.dirty = v.dirty, map[recordKey]struct{}{}
+	if take && v.unsaved != nil {
+		taken, v.unsaved = v.unsaved, map[recordKey]struct{}{}
 	}
 	return st, taken, nil
 }

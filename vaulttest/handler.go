@@ -132,7 +132,7 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 		if st != nil {
 			gen = st.Journal
 		}
-		v.dirty = map[recordKey]struct{}{}
+		v.unsaved = map[recordKey]struct{}{}
 		if err = store.start(h, gen); err != nil {
 			return nil, err
 		}

@@ -27,9 +27,9 @@ type vault struct {
 	backupKey []byte
 	ca        *certAuthority // signs the certificates of configured issuers
 
-	// dirty holds the records changed since the last commit to the state
+	// unsaved holds the records changed since the last commit to the state
 	// file (see touch); nil without WithStateFile.
-	dirty map[recordKey]struct{}
+	unsaved map[recordKey]struct{}
 }
 
 // certificate is one certificate name with its versions, policy and latest
