@@ -53,22 +53,30 @@ type Options struct {
 
 	// AuthorityHost is the Microsoft Entra ID host, such as AuthorityUSGovernment.
 	// Default: the AZURE_AUTHORITY_HOST environment variable, then AuthorityPublic.
-	// It must be an https URL.
+	// It must be an https URL without a path.
 	AuthorityHost string
+
+	// DisableInstanceDiscovery stops MSAL from asking login.microsoftonline.com about an
+	// authority host it does not know, as azidentity's option of that name does. Set it
+	// for disconnected and private clouds (Azure Stack) and for local fakes in tests; the
+	// program is then responsible for the authority host being trustworthy.
+	DisableInstanceDiscovery bool
 
 	// AdditionallyAllowedTenants lists the tenants, besides the configured one, that
 	// ChallengeToken may fetch tokens from. "*" allows every tenant.
 	AdditionallyAllowedTenants []string
 
 	// InsecureAllowLoopbackHTTP permits a plain-http AuthorityHost on a loopback address
-	// (localhost, 127.0.0.0/8, ::1). It exists for tests against local fake endpoints.
+	// (localhost, 127.0.0.0/8, ::1). It exists for tests against local fake endpoints,
+	// which also need DisableInstanceDiscovery.
 	InsecureAllowLoopbackHTTP bool
 }
 
 // Credential is an [oauth2.TokenSource] for Microsoft Entra ID access tokens, built by one of
 // the New... functions or by [Default]. It caches a token per scope and tenant, reuses it
-// until five minutes before it expires, and lets one refresh at a time reach the token
-// endpoint while other callers wait for its result. It is safe for concurrent use.
+// until five minutes before it expires or until the refresh time its source suggests, and
+// lets one refresh at a time reach the token endpoint while other callers wait for its
+// result. It is safe for concurrent use.
 type Credential struct {
 	kind     string // "client secret", "managed identity", ... for errors and logs
 	detail   string // identifying, non-secret configuration for String
@@ -146,9 +154,10 @@ func (c *Credential) Token() (*oauth2.Token, error) {
 // belongs to one tenant and its endpoint cannot be asked for another.
 //
 // claims is the decoded JSON of a continuous access evaluation claims challenge. A request
-// with claims skips the cache, sends the claims to Microsoft Entra ID, and replaces the cached
-// token with the result. The managed identity and Azure CLI credentials cannot send claims
-// and return an error for such a request.
+// with claims skips the cache, sends the claims to Microsoft Entra ID (or to azd), and
+// replaces the cached token with the result. Managed identity endpoints take no claims: a
+// request with claims gets a fresh token. The Azure CLI cannot send claims and returns an
+// error for such a request.
 func (c *Credential) ChallengeToken(ctx context.Context, scope, tenantID, claims string) (*oauth2.Token, error) {
 	tok, err := c.token(ctx, scope, tenantID, claims)
 	if err != nil {

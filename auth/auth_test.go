@@ -446,7 +446,7 @@ func TestAuthorityHost(t *testing.T) {
 		{name: "environment", env: AuthorityChina, want: AuthorityChina},
 		{name: "option wins", env: AuthorityChina, o: Options{AuthorityHost: AuthorityUSGovernment}, want: AuthorityUSGovernment},
 		{name: "trailing slash", o: Options{AuthorityHost: "https://login.example.com/"}, want: "https://login.example.com"},
-		{name: "path kept", o: Options{AuthorityHost: "https://adfs.example.com/adfs/"}, want: "https://adfs.example.com/adfs"},
+		{name: "path refused", o: Options{AuthorityHost: "https://adfs.example.com/adfs/"}, wantErrs: `invalid authority host "https://adfs.example.com/adfs/"`},
 		{name: "http", o: Options{AuthorityHost: "http://login.example.com"}, wantErrs: `authority host "http://login.example.com" must use https`},
 		{name: "http from environment", env: "http://login.example.com", wantErrs: `AZURE_AUTHORITY_HOST "http://login.example.com" must use https`},
 		{name: "http loopback without permission", o: Options{AuthorityHost: "http://127.0.0.1:8080"}, wantErrs: "must use https"},
@@ -477,19 +477,19 @@ func TestAuthorityHost(t *testing.T) {
 
 func TestPlainHTTPLoopbackEndpointNeedsPermission(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeToken(w, "plain", 3600)
-	}))
+	srv := &entraServer{t: t}
+	srv.Server = httptest.NewServer(http.HandlerFunc(srv.serve))
 	defer srv.Close()
 
 	if _, err := NewClientSecret("tenant", "client", "secret", &Options{AuthorityHost: srv.URL}); err == nil {
 		t.Fatal("NewClientSecret accepted a plain-http authority host without InsecureAllowLoopbackHTTP")
 	}
-	cred, err := NewClientSecret("tenant", "client", "secret", &Options{AuthorityHost: srv.URL, InsecureAllowLoopbackHTTP: true})
+	cred, err := NewClientSecret("tenant", "client", "secret", &Options{AuthorityHost: srv.URL, InsecureAllowLoopbackHTTP: true,
+		DisableInstanceDiscovery: true, HTTPClient: loopbackOnly(http.DefaultClient)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := cred.ChallengeToken(t.Context(), "", "", ""); err != nil || tok.AccessToken != "plain" {
+	if tok, err := cred.ChallengeToken(t.Context(), "", "", ""); err != nil || tok.AccessToken != "token-1" {
 		t.Errorf("ChallengeToken() = %v, %v", tok, err)
 	}
 }
@@ -562,30 +562,5 @@ func TestNewAuthenticationError(t *testing.T) {
 				t.Errorf("newAuthenticationError (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestSeconds(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in     any
-		want   int64
-		wantOK bool
-	}{
-		{float64(3599), 3599, true},
-		{int64(60), 60, true},
-		{"86399", 86399, true},
-		{" 10 ", 10, true},
-		{"0", 0, false},
-		{float64(-1), -1, false},
-		{"soon", 0, false},
-		{nil, 0, false},
-		{true, 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := seconds(tt.in)
-		if ok != tt.wantOK || (ok && got != tt.want) {
-			t.Errorf("seconds(%#v) = %d, %t; want %d, %t", tt.in, got, ok, tt.want, tt.wantOK)
-		}
 	}
 }

@@ -56,7 +56,7 @@ func azOutput(expiresOn time.Time, extra string) string {
 }
 
 func TestAzureCLIToken(t *testing.T) {
-	later := testNow.Add(2 * time.Hour)
+	later := cliNow.Add(2 * time.Hour)
 	tests := []struct {
 		name       string
 		opts       *AzureCLIOptions
@@ -66,7 +66,7 @@ func TestAzureCLIToken(t *testing.T) {
 	}{
 		{
 			name:       "expires_on wins",
-			output:     azOutput(testNow, fmt.Sprintf(`"expires_on": %d,`, later.Unix())),
+			output:     azOutput(cliNow, fmt.Sprintf(`"expires_on": %d,`, later.Unix())),
 			wantArgs:   []string{"account", "get-access-token", "--scope", DefaultScope, "--output", "json"},
 			wantExpiry: later,
 		},
@@ -100,7 +100,7 @@ func TestAzureCLIToken(t *testing.T) {
 }
 
 func TestAzureCLIChallengeTenant(t *testing.T) {
-	args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+	args := fakeAz(t, azOutput(cliNow.Add(time.Hour), ""))
 	cred, err := NewAzureCLI(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestAzureCLIErrors(t *testing.T) {
 		{"long error", `echo "ERROR: $(printf 'x%.0s' $(seq 1 1000))" >&2; exit 1`, "ERROR: " + strings.Repeat("x", 393) + "…"},
 		{"token printed, then failure", `echo '{"accessToken":"` + token + `"}'; echo boom >&2; exit 1`, "failed (exit status 1): boom"},
 		{"truncated output", `echo '{"accessToken":"` + token + `"'`, "az account get-access-token printed no access token"},
-		{"no expiry", `echo '{"accessToken":"` + token + `","expiresOn":"soon"}'`, `printed no readable expiry (expiresOn "soon")`},
+		{"no expiry", `echo '{"accessToken":"` + token + `","expiresOn":"soon"}'`, `no readable expiry (expiresOn "soon")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestAzureCLINotFound(t *testing.T) {
 }
 
 func TestAzureCLITimeout(t *testing.T) {
-	args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+	args := fakeAz(t, azOutput(cliNow.Add(time.Hour), ""))
 	cred, err := NewAzureCLI(&AzureCLIOptions{Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +224,7 @@ func TestAzureCLIRefusesBeforeRunning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := fakeAz(t, azOutput(testNow.Add(time.Hour), ""))
+			args := fakeAz(t, azOutput(cliNow.Add(time.Hour), ""))
 			cred, err := NewAzureCLI(nil)
 			if err != nil {
 				t.Fatal(err)
@@ -259,3 +259,7 @@ func TestNewAzureCLIValidates(t *testing.T) {
 		})
 	}
 }
+
+// cliNow is the time the fake az prints its expiries from: the real clock, as az's
+// credential reads it, in whole seconds as az prints them.
+var cliNow = time.Now().Truncate(time.Second)

@@ -108,3 +108,12 @@ func (e *ChainError) Unwrap() []error {
 	}
 	return errs
 }
+
+// redact removes secrets from the fields that came from the endpoint, and returns e.
+func (e *AuthenticationError) redact(secrets []string) *AuthenticationError {
+	e.ErrorCode = redact(e.ErrorCode, secrets...)
+	e.Description = redact(e.Description, secrets...)
+	e.TraceID = redact(e.TraceID, secrets...)
+	e.CorrelationID = redact(e.CorrelationID, secrets...)
+	return e
+}

@@ -15,10 +15,16 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// fakeEntraID is a local stand-in for Microsoft Entra ID's token endpoint. It hands out a
-// token naming the tenant in the request path, and refuses the client secret "wrong".
+// fakeEntraID is a local stand-in for Microsoft Entra ID: the OpenID configuration MSAL
+// reads first, and the token endpoint, which hands out a token naming the tenant in the
+// request path and refuses the client secret "wrong".
 func fakeEntraID() *httptest.Server {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		base := "https://" + r.Host + "/" + r.PathValue("tenant")
+		fmt.Fprintf(w, `{"token_endpoint":%q,"authorization_endpoint":%q,"issuer":%q}`,
+			base+"/oauth2/v2.0/token", base+"/oauth2/v2.0/authorize", base+"/v2.0")
+	})
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.PostFormValue("client_secret") == "wrong" {
@@ -47,10 +53,11 @@ func ExampleNewClientSecret() {
 	srv := fakeEntraID()
 	defer srv.Close()
 
-	// In production, leave AuthorityHost and HTTPClient unset.
+	// In production, leave AuthorityHost, DisableInstanceDiscovery and HTTPClient unset.
 	cred, err := auth.NewClientSecret("my-tenant", "my-client-id", "my-secret", &auth.Options{
-		AuthorityHost: srv.URL,
-		HTTPClient:    srv.Client(),
+		AuthorityHost:            srv.URL,
+		DisableInstanceDiscovery: true,
+		HTTPClient:               srv.Client(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -119,6 +126,15 @@ func ExampleNewManagedIdentity() {
 	// Output: token-for-user-assigned-client-id-of-https://vault.azure.net
 }
 
+func ExampleNewAzureDeveloperCLI() {
+	// For a developer signed in with azd auth login; azd must be on PATH.
+	cred, err := auth.NewAzureDeveloperCLI(&auth.AzureDeveloperCLIOptions{TenantID: "contoso.onmicrosoft.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = cred
+}
+
 func ExampleNewAzureCLI() {
 	cred, err := auth.NewAzureCLI(&auth.AzureCLIOptions{TenantID: "contoso.onmicrosoft.com"})
 	if err != nil {
@@ -133,6 +149,7 @@ func ExampleCredential_ChallengeToken() {
 
 	cred, err := auth.NewClientSecret("home-tenant", "my-client-id", "my-secret", &auth.Options{
 		AuthorityHost:              srv.URL,
+		DisableInstanceDiscovery:   true,
 		HTTPClient:                 srv.Client(),
 		AdditionallyAllowedTenants: []string{"guest-tenant"},
 	})
@@ -158,8 +175,9 @@ func ExampleAuthenticationError() {
 	defer srv.Close()
 
 	cred, err := auth.NewClientSecret("my-tenant", "my-client-id", "wrong", &auth.Options{
-		AuthorityHost: srv.URL,
-		HTTPClient:    srv.Client(),
+		AuthorityHost:            srv.URL,
+		DisableInstanceDiscovery: true,
+		HTTPClient:               srv.Client(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -177,14 +195,15 @@ func ExampleAuthenticationError() {
 
 // A credential is what client.New takes. Here a service principal signs in
 // to the token service of an emulated vault; with Azure, leave
-// AuthorityHost and HTTPClient unset.
+// AuthorityHost, DisableInstanceDiscovery and HTTPClient unset.
 func Example_client() {
 	srv := vaulttest.NewServer()
 	defer srv.Close()
 
 	cred, err := auth.NewClientSecret(vaulttest.DefaultTenantID, "my-client-id", "my-secret", &auth.Options{
-		AuthorityHost: srv.AuthorityHost(),
-		HTTPClient:    srv.Client(),
+		AuthorityHost:            srv.AuthorityHost(),
+		DisableInstanceDiscovery: true,
+		HTTPClient:               srv.Client(),
 	})
 	if err != nil {
 		log.Fatal(err)

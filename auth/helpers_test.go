@@ -75,7 +75,15 @@ func newEntraServer(t *testing.T, respond func(w http.ResponseWriter, r *http.Re
 }
 
 func (s *entraServer) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+	if tenant, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/v2.0/.well-known/openid-configuration"); ok && r.Method == http.MethodGet {
+		// MSAL reads the tenant's OpenID configuration before its first token request.
+		base := "https://" + r.Host + "/" + tenant
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"token_endpoint":%q,"authorization_endpoint":%q,"issuer":%q}`,
+			base+"/oauth2/v2.0/token", base+"/oauth2/v2.0/authorize", base+"/v2.0")
+		return
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		s.t.Errorf("token request %s with Content-Type %q, want a form POST", r.Method, r.Header.Get("Content-Type"))
 	}
 	if err := r.ParseForm(); err != nil {
@@ -101,19 +109,7 @@ func (s *entraServer) Requests() []entraRequest {
 
 // options points a credential at the fake endpoint.
 func (s *entraServer) options() Options {
-	return Options{HTTPClient: s.Client(), AuthorityHost: s.URL}
-}
-
-// assertionForm is the form of a client credentials request that proves the client's
-// identity with a client assertion.
-func assertionForm(clientID, scope, assertion string) url.Values {
-	return url.Values{
-		"grant_type":            {"client_credentials"},
-		"client_id":             {clientID},
-		"scope":                 {scope},
-		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-		"client_assertion":      {assertion},
-	}
+	return Options{HTTPClient: loopbackOnly(s.Client()), AuthorityHost: s.URL, DisableInstanceDiscovery: true}
 }
 
 // writeToken answers a token request like Microsoft Entra ID does.

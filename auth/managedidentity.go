@@ -1,86 +1,92 @@
 package auth
 
 import (
+	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
+	"crypto/sha1"
+	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 	"golang.org/x/oauth2"
-
-	"github.com/kvcerts/kvcerts/internal/transport"
 )
 
+// Environment variables by which Azure hosts announce their managed identity endpoint.
+// MSAL reads them; this package reads them to describe the source, to check Service
+// Fabric's server certificate and to keep their secrets out of errors.
 const (
-	// defaultIMDSEndpoint is the token endpoint of the Azure instance metadata service. It is
-	// plain http on a link-local address that only the local machine can reach.
-	defaultIMDSEndpoint = "http://169.254.169.254/metadata/identity/oauth2/token"
-	imdsAPIVersion      = "2018-02-01"
+	envIdentityEndpoint         = "IDENTITY_ENDPOINT"          // App Service, Functions, Container Apps, Service Fabric, Arc
+	envIdentityHeader           = "IDENTITY_HEADER"            // App Service, Functions, Container Apps, Service Fabric
+	envIdentityServerThumbprint = "IDENTITY_SERVER_THUMBPRINT" // Service Fabric
+	envIMDSEndpoint             = "IMDS_ENDPOINT"              // Arc
+	envMSIEndpoint              = "MSI_ENDPOINT"               // Cloud Shell, Azure Machine Learning
+	envMSISecret                = "MSI_SECRET"                 // Azure Machine Learning
+)
 
-	// App Service and Azure Functions name their local token endpoint and its secret header
-	// value in these environment variables.
-	envIdentityEndpoint   = "IDENTITY_ENDPOINT"
-	envIdentityHeader     = "IDENTITY_HEADER"
-	appServiceAPIVersion  = "2019-08-01"
-	maxTokenResponseBytes = 1 << 20
+// imdsHost is the fixed address of the Azure instance metadata service; imdsEndpoint its
+// token endpoint.
+const (
+	imdsHost     = "169.254.169.254"
+	imdsEndpoint = "http://" + imdsHost + "/metadata/identity/oauth2/token"
 )
 
 // ManagedIdentityOptions configures NewManagedIdentity. A nil *ManagedIdentityOptions is the
-// same as the zero value. Of the embedded Options, AuthorityHost,
-// AdditionallyAllowedTenants and InsecureAllowLoopbackHTTP do not apply: the token comes from
-// a local endpoint, and the identity belongs to one tenant.
+// same as the zero value. Of the embedded Options, AuthorityHost, DisableInstanceDiscovery,
+// AdditionallyAllowedTenants and InsecureAllowLoopbackHTTP do not apply: the token comes
+// from a local endpoint, and the identity belongs to one tenant.
 type ManagedIdentityOptions struct {
 	Options
 
 	// ClientID, ObjectID or ResourceID selects a user-assigned identity; set at most one.
-	// When all are empty the resource's system-assigned identity is used.
+	// When all are empty the resource's system-assigned identity is used. Azure Arc, Cloud
+	// Shell and Service Fabric have only the system-assigned identity (or one chosen by
+	// the cluster), and Azure Machine Learning selects by client ID only.
 	ClientID   string
 	ObjectID   string
 	ResourceID string
 
-	// IMDSEndpoint is the instance metadata service's token endpoint.
-	// Default: http://169.254.169.254/metadata/identity/oauth2/token.
+	// IMDSEndpoint replaces the instance metadata service's token endpoint,
+	// http://169.254.169.254/metadata/identity/oauth2/token, for example by a local fake in
+	// tests. It applies only where the instance metadata service is the source.
 	IMDSEndpoint string
-
-	// IdentityEndpoint and IdentityHeader are the App Service (and Azure Functions) token
-	// endpoint and the secret it expects in the X-IDENTITY-HEADER header.
-	// Default: IDENTITY_ENDPOINT and IDENTITY_HEADER. When an IdentityEndpoint is known it is
-	// used instead of the instance metadata service.
-	IdentityEndpoint string
-	IdentityHeader   string
 }
 
 // NewManagedIdentity returns a credential for the managed identity of the Azure resource the
-// program runs on: the App Service or Functions endpoint when IDENTITY_ENDPOINT (or
-// ManagedIdentityOptions.IdentityEndpoint) is set, and the instance metadata service (VMs,
-// scale sets, AKS nodes, Container Instances) otherwise. These endpoints are plain http on
-// the local machine, the one exception to this package's https requirement.
+// program runs on, through MSAL's managed identity client, which finds the source from the
+// environment as the host sets it:
 //
-// The resource asked for is the scope without its "/.default" suffix. Managed identities
-// cannot honour a claims challenge.
+//   - App Service, Azure Functions and Container Apps: IDENTITY_ENDPOINT and IDENTITY_HEADER;
+//   - Service Fabric: IDENTITY_ENDPOINT, IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT (the
+//     endpoint's server certificate is accepted by this SHA-1 thumbprint only);
+//   - Azure Machine Learning: MSI_ENDPOINT and MSI_SECRET;
+//   - Cloud Shell: MSI_ENDPOINT;
+//   - Azure Arc: IDENTITY_ENDPOINT and IMDS_ENDPOINT, or the Arc agent installed; the token
+//     request is answered with a challenge naming a key file that must lie in the agent's
+//     folder (/var/opt/azcmagent/tokens on Linux, %ProgramData%\AzureConnectedMachineAgent\Tokens
+//     on Windows) and be at most 4096 bytes;
+//   - otherwise the instance metadata service (VMs, scale sets, AKS nodes, Container
+//     Instances) at 169.254.169.254.
 //
-// A token request that fails for a passing reason is retried: after a network error other
-// than a timeout, or an answer of 408, 429 or 5xx, and from the instance metadata service
-// also 404 (the identity is not assigned yet) and 410 (the service is being updated, for up to 70 s after a VM
-// boots). Other answers, such as 400 for an identity that does not exist, end the request
-// at once. It makes at most 7 attempts. The wait before the first retry is 2 s and doubles
-// for each next one up to 30 s, each wait lengthened or shortened at random by up to a fifth:
-// 72 s to 96 s of waiting in all. An answer's Retry-After header sets the wait instead, up to
-// 30 s. When the context given to ChallengeToken ends, the request stops at once with an
-// error that wraps the context's error. The error after the last attempt says how many
-// attempts were made and wraps the last answer's *AuthenticationError.
+// These endpoints are local plain http (Service Fabric's is https), the one exception to this
+// package's https requirement. The resource asked for is the scope without "/.default".
 //
-// An attempt that runs into the HTTP client's timeout is not repeated: where nothing
-// answers at the metadata address, as outside Azure, waiting again would not help.
+// MSAL retries a failed request twice, a second apart: the metadata service on 404, 410,
+// 429 and 5xx answers, the other sources on 408, 429, 500, 502, 503 and 504, and all of them
+// after network errors. The context given to ChallengeToken ends the request at once.
+//
+// A claims challenge cannot be sent to a managed identity endpoint; a request with claims
+// skips the cached token and gets a new one.
+//
+// MSAL keeps managed identity tokens in one cache per process, by identity and resource;
+// the credential keeps its own cache on top, as every credential does.
 func NewManagedIdentity(opts *ManagedIdentityOptions) (*Credential, error) {
 	const kind = "managed identity"
 	if opts == nil {
@@ -90,230 +96,200 @@ func NewManagedIdentity(opts *ManagedIdentityOptions) (*Credential, error) {
 	if err != nil {
 		return nil, &credentialError{kind, err}
 	}
-	detail := src.describe()
-	if src.idParam != "" {
-		detail += ", " + src.idParam + " " + src.id
-	}
-	cred := newCredential(kind, detail, "", src, &opts.Options)
+	cred := newCredential(kind, src.describe(), "", src, &opts.Options)
 	cred.tenantless = true
 	return cred, nil
 }
 
 type managedIdentitySource struct {
-	hc         *http.Client
-	log        *slog.Logger
-	endpoint   *url.URL
-	appService bool
-	secret     string // the App Service X-IDENTITY-HEADER value
-	idParam    string // query parameter naming a user-assigned identity, if any
-	id         string
-
-	// sleep and jitter are the retries' clock and randomness; tests replace them.
-	sleep  func(context.Context, time.Duration) error
-	jitter func(time.Duration) time.Duration
+	client   managedidentity.Client
+	source   managedidentity.Source
+	endpoint string // the endpoint, for messages and Default's probe
+	idKind   string // "client ID", ... or "" for the system-assigned identity
+	id       string
+	hc       *http.Client
 }
 
 func newManagedIdentitySource(o *ManagedIdentityOptions) (*managedIdentitySource, error) {
-	s := &managedIdentitySource{hc: httpClient(&o.Options), log: logger(&o.Options), sleep: transport.Sleep, jitter: jitter}
-	endpoint := cmp.Or(o.IdentityEndpoint, os.Getenv(envIdentityEndpoint))
-	if endpoint != "" {
-		s.appService = true
-		s.secret = cmp.Or(o.IdentityHeader, os.Getenv(envIdentityHeader))
-		if s.secret == "" {
-			return nil, fmt.Errorf("the App Service endpoint %s needs a secret: set ManagedIdentityOptions.IdentityHeader or %s", endpoint, envIdentityHeader)
-		}
-	} else {
-		endpoint = cmp.Or(o.IMDSEndpoint, defaultIMDSEndpoint)
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid managed identity endpoint %q: want an http or https URL", endpoint)
-	}
-	s.endpoint = u
-
+	s := &managedIdentitySource{}
+	var id managedidentity.ID = managedidentity.SystemAssigned()
 	var set int
-	for _, id := range []struct{ imds, appService, value string }{
-		{"client_id", "client_id", o.ClientID},
-		{"object_id", "principal_id", o.ObjectID},
-		{"msi_res_id", "mi_res_id", o.ResourceID},
+	for _, v := range []struct {
+		kind, value string
+		id          managedidentity.ID
+	}{
+		{"client ID", o.ClientID, managedidentity.UserAssignedClientID(o.ClientID)},
+		{"object ID", o.ObjectID, managedidentity.UserAssignedObjectID(o.ObjectID)},
+		{"resource ID", o.ResourceID, managedidentity.UserAssignedResourceID(o.ResourceID)},
 	} {
-		if id.value == "" {
-			continue
-		}
-		set++
-		s.idParam, s.id = id.imds, id.value
-		if s.appService {
-			s.idParam = id.appService
+		if v.value != "" {
+			set++
+			s.idKind, s.id, id = v.kind, v.value, v.id
 		}
 	}
 	if set > 1 {
 		return nil, errors.New("set only one of ManagedIdentityOptions.ClientID, ObjectID and ResourceID")
 	}
+	source, err := managedidentity.GetSource()
+	if err != nil {
+		return nil, err
+	}
+	s.source = source
+	s.hc = httpClient(&o.Options)
+	wrapper := &msalHTTP{hc: s.hc, now: time.Now}
+	switch source {
+	case managedidentity.DefaultToIMDS:
+		s.endpoint = imdsEndpoint
+		if o.IMDSEndpoint != "" {
+			u, err := url.Parse(o.IMDSEndpoint)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+				return nil, fmt.Errorf("invalid IMDS endpoint %q: want an http or https URL", o.IMDSEndpoint)
+			}
+			s.endpoint = u.String()
+			wrapper.rewrite = func(req *http.Request) *http.Request { return redirectIMDS(req, u) }
+		}
+	case managedidentity.ServiceFabric:
+		s.endpoint = os.Getenv(envIdentityEndpoint)
+		pinned, err := pinnedClient(s.hc, os.Getenv(envIdentityServerThumbprint))
+		if err != nil {
+			return nil, err
+		}
+		wrapper.hc = pinned
+	case managedidentity.CloudShell, managedidentity.AzureML:
+		s.endpoint = os.Getenv(envMSIEndpoint)
+	case managedidentity.AzureArc:
+		s.endpoint = cmp.Or(os.Getenv(envIdentityEndpoint), "http://127.0.0.1:40342/metadata/identity/oauth2/token")
+	default:
+		s.endpoint = os.Getenv(envIdentityEndpoint)
+	}
+	if s.endpoint != imdsEndpoint {
+		u, err := url.Parse(s.endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("invalid %s managed identity endpoint %q: want an http or https URL", source, s.endpoint)
+		}
+	}
+	client, err := managedidentity.New(id, managedidentity.WithHTTPClient(wrapper))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.describeSource(), err)
+	}
+	s.client = client
 	return s, nil
 }
 
-// describe names the endpoint for messages.
-func (s *managedIdentitySource) describe() string {
-	if s.appService {
-		return "App Service endpoint " + s.endpoint.Redacted()
+// redirectIMDS sends a request MSAL addressed to the metadata service to endpoint instead,
+// keeping its query.
+func redirectIMDS(req *http.Request, endpoint *url.URL) *http.Request {
+	if req.URL.Host != imdsHost {
+		return req
 	}
-	return "IMDS endpoint " + s.endpoint.Redacted()
+	req = req.Clone(req.Context())
+	q := req.URL.RawQuery
+	u := *endpoint
+	if u.RawQuery != "" && q != "" {
+		q = u.RawQuery + "&" + q
+	} else if u.RawQuery != "" {
+		q = u.RawQuery
+	}
+	u.RawQuery = q
+	req.URL, req.Host = &u, u.Host
+	return req
+}
+
+// pinnedClient returns a copy of hc whose TLS connections accept exactly the server
+// certificate with the given SHA-1 thumbprint (hex, as Service Fabric gives it), and no
+// other: Service Fabric's token endpoint presents a self-signed certificate.
+func pinnedClient(hc *http.Client, thumbprint string) (*http.Client, error) {
+	want, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(thumbprint))
+	if err != nil || len(want) != sha1.Size {
+		return nil, fmt.Errorf("%s %q is not a hex SHA-1 thumbprint", envIdentityServerThumbprint, thumbprint)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// The chain is not verified against roots: the pinned thumbprint is the check.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the Service Fabric endpoint presented no certificate")
+			}
+			got := sha1.Sum(cs.PeerCertificates[0].Raw)
+			if !bytes.Equal(got[:], want) {
+				return fmt.Errorf("the Service Fabric endpoint's certificate has thumbprint %X, want %s", got, envIdentityServerThumbprint)
+			}
+			return nil
+		},
+	}
+	c := *hc
+	c.Transport = tr
+	return &c, nil
+}
+
+// describeSource names the source for messages.
+func (s *managedIdentitySource) describeSource() string {
+	switch s.source {
+	case managedidentity.DefaultToIMDS:
+		return "IMDS"
+	case managedidentity.AppService:
+		return "App Service"
+	case managedidentity.ServiceFabric:
+		return "Service Fabric"
+	case managedidentity.AzureArc:
+		return "Azure Arc"
+	case managedidentity.CloudShell:
+		return "Cloud Shell"
+	case managedidentity.AzureML:
+		return "Azure ML"
+	}
+	return string(s.source)
+}
+
+// describe names the source, its endpoint and the identity.
+func (s *managedIdentitySource) describe() string {
+	d := s.describeSource() + " endpoint " + redactedURL(s.endpoint)
+	if s.idKind != "" {
+		d += ", " + s.idKind + " " + s.id
+	}
+	return d
+}
+
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
+}
+
+// secrets are the header secrets MSAL sends, as the environment holds them now.
+func (s *managedIdentitySource) secrets() []string {
+	return []string{os.Getenv(envIdentityHeader), os.Getenv(envMSISecret)}
 }
 
 func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oauth2.Token, error) {
+	ctx, rec := withRecord(ctx)
+	var opts []managedidentity.AcquireTokenOption
 	if r.claims != "" {
-		return nil, errors.New("managed identity endpoints cannot honour a claims challenge (continuous access evaluation)")
+		// The endpoints take no claims; with claims, MSAL skips its cache.
+		opts = append(opts, managedidentity.WithClaims(r.claims))
 	}
-	u := s.tokenURL(r.scope)
-	for n := 1; ; n++ {
-		resp, body, err := s.send(ctx, u)
-		switch {
-		case err == nil && resp.StatusCode == http.StatusOK:
-			return s.parse(body, r.now)
-		case err == nil:
-			err = newAuthenticationError(resp.StatusCode, body)
-		case ctx.Err() != nil:
-			return nil, s.failed(n, err)
-		}
-		if n > managedIdentityRetry.MaxRetries || !s.transient(resp, err) {
-			return nil, s.failed(n, err)
-		}
-		wait := s.wait(n, resp)
-		s.log.DebugContext(ctx, "auth: retrying the managed identity token request",
-			"attempt", n, "error", err.Error(), "wait", wait)
-		if werr := s.sleep(ctx, wait); werr != nil {
-			return nil, fmt.Errorf("%s: stopped waiting to retry after %d attempts: %w; the last one failed: %w",
-				s.describe(), n, werr, err)
-		}
-	}
-}
-
-// tokenURL is the token request's URL for scope.
-func (s *managedIdentitySource) tokenURL(scope string) string {
-	apiVersion := imdsAPIVersion
-	if s.appService {
-		apiVersion = appServiceAPIVersion
-	}
-	q := s.endpoint.Query()
-	q.Set("api-version", apiVersion)
-	q.Set("resource", strings.TrimSuffix(scope, "/.default"))
-	if s.idParam != "" {
-		q.Set(s.idParam, s.id)
-	}
-	u := *s.endpoint
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// send makes one token request and reads the answer. A failure to read it is an error like
-// a failure to connect: both may pass when the request is sent again.
-func (s *managedIdentitySource) send(ctx context.Context, u string) (*http.Response, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	ar, err := s.client.AcquireToken(ctx, r.scope, opts...)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("%s: %w", s.describe(), msalError(ctx, rec, err, s.secrets()))
 	}
-	if s.appService {
-		req.Header.Set("X-IDENTITY-HEADER", s.secret)
-	} else {
-		req.Header.Set("Metadata", "true")
-	}
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseBytes))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the response: %w", err)
-	}
-	return resp, body, nil
+	return resultToken(ar.AccessToken, ar.ExpiresOn, ar.Metadata.RefreshOn, r.now)
 }
 
-// transient reports whether an attempt that failed with resp or err may succeed when
-// repeated: a network error other than a timeout (resp is nil), or an answer that says to
-// try later. The instance metadata service also
-// answers 404 until an identity is assigned and 410 while it is being updated; from App
-// Service these codes mean a wrong endpoint, which waiting cannot fix.
-func (s *managedIdentitySource) transient(resp *http.Response, err error) bool {
-	if resp == nil {
-		var ne net.Error
-		return !errors.As(err, &ne) || !ne.Timeout()
-	}
-	switch code := resp.StatusCode; {
-	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
-		return true
-	case code == http.StatusNotFound, code == http.StatusGone:
-		return !s.appService
-	}
-	return false
-}
-
-// wait returns how long to wait before retry n: what the answer's Retry-After asks for, or
-// the jittered backoff, within managedIdentityRetry's caps.
-func (s *managedIdentitySource) wait(n int, resp *http.Response) time.Duration {
-	p := managedIdentityRetry
-	if resp != nil {
-		if d, ok := transport.RetryAfter(resp.Header, time.Now()); ok {
-			return min(d, p.MaxRetryAfter)
-		}
-	}
-	return min(s.jitter(p.Backoff(n)), p.MaxDelay)
-}
-
-// failed is the error of a token request whose attempt n failed with err and is the last.
-func (s *managedIdentitySource) failed(n int, err error) error {
-	if n == 1 {
-		return fmt.Errorf("%s: %w", s.describe(), err)
-	}
-	return fmt.Errorf("%s: after %d attempts: %w", s.describe(), n, err)
-}
-
-// parse reads a token response. Both endpoints send numbers as strings, and App Service
-// has sent expires_on as a date.
-func (s *managedIdentitySource) parse(body []byte, now time.Time) (*oauth2.Token, error) {
-	var v struct {
-		AccessToken string `json:"access_token"`
-		TokenType   string `json:"token_type"`
-		ExpiresIn   any    `json:"expires_in"`
-		ExpiresOn   any    `json:"expires_on"`
-	}
-	// The decoding error is not wrapped: it could quote part of the body, which holds the token.
-	if json.Unmarshal(body, &v) != nil || v.AccessToken == "" {
-		return nil, fmt.Errorf("%s: the response is not a token", s.describe())
-	}
-	tok := &oauth2.Token{AccessToken: v.AccessToken, TokenType: cmp.Or(v.TokenType, "Bearer")}
-	if d, ok := seconds(v.ExpiresIn); ok {
-		tok.Expiry = now.Add(time.Duration(d) * time.Second)
-	} else if t, ok := expiresOn(v.ExpiresOn); ok {
-		tok.Expiry = t
-	} else {
-		return nil, fmt.Errorf("%s: the token has no readable expires_in or expires_on", s.describe())
-	}
-	return tok, nil
-}
-
-// expiresOn reads an absolute expiry: Unix seconds, or a date as older App Service versions
-// send it.
-func expiresOn(v any) (time.Time, bool) {
-	if n, ok := seconds(v); ok {
-		return time.Unix(n, 0), true
-	}
-	str, _ := v.(string)
-	for _, layout := range []string{"1/2/2006 3:04:05 PM -07:00", time.RFC3339} {
-		if t, err := time.Parse(layout, str); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// probe reports whether anything answers HTTP at the endpoint within timeout. Default uses
-// it so that a machine without a metadata service fails this step quickly instead of
-// waiting for a connection that never comes.
+// probe reports whether anything answers HTTP at the metadata service within timeout.
+// Default uses it so that a machine without the service fails this step quickly instead
+// of waiting for a connection that never comes. Other sources are announced by the
+// environment and need no probe.
 func (s *managedIdentitySource) probe(ctx context.Context, timeout time.Duration) error {
+	if s.source != managedidentity.DefaultToIMDS {
+		return nil
+	}
 	probeCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, s.endpoint.String(), nil)
+	// Without the Metadata header the service answers 400 at once, without a token.
+	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, s.endpoint, nil)
 	if err != nil {
 		return err
 	}

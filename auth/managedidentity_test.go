@@ -1,15 +1,16 @@
 package auth
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,312 +18,453 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// identityServer is a fake managed identity endpoint: the instance metadata service, or the
-// App Service one. It is plain http, like the real ones.
-type identityServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []*http.Request
-}
-
-func newIdentityServer(t *testing.T, respond http.HandlerFunc) *identityServer {
+// miCredential returns a managed identity credential on the test's environment, whose
+// metadata service requests go to srv.
+func miCredential(t *testing.T, srv *identityServer, o ManagedIdentityOptions) *Credential {
 	t.Helper()
-	s := &identityServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests = append(s.requests, r.Clone(context.Background()))
-		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		respond(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *identityServer) Requests() []*http.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*http.Request(nil), s.requests...)
-}
-
-// imdsToken answers like the instance metadata service, which sends numbers as strings and
-// refuses requests without the Metadata header.
-func imdsToken(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Metadata") != "true" {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, `{"error":"invalid_request","error_description":"Required metadata header not specified"}`)
-		return
+	if srv != nil {
+		o.HTTPClient = loopbackOnly(srv.Client())
+		if o.IMDSEndpoint == "" {
+			o.IMDSEndpoint = srv.URL + "/metadata/identity/oauth2/token"
+		}
 	}
-	fmt.Fprintf(w, `{"access_token":"imds-token","client_id":"11111111-2222-3333-4444-555555555555",`+
-		`"expires_in":"86399","expires_on":"%d","ext_expires_in":"86399","not_before":"%d",`+
-		`"resource":%q,"token_type":"Bearer"}`,
-		testNow.Unix()+86399, testNow.Unix(), r.URL.Query().Get("resource"))
-}
-
-func TestIMDSRequest(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name      string
-		opts      ManagedIdentityOptions
-		wantQuery url.Values
-	}{
-		{"system-assigned", ManagedIdentityOptions{}, url.Values{}},
-		{"client ID", ManagedIdentityOptions{ClientID: "client-guid"}, url.Values{"client_id": {"client-guid"}}},
-		{"object ID", ManagedIdentityOptions{ObjectID: "object-guid"}, url.Values{"object_id": {"object-guid"}}},
-		{"resource ID", ManagedIdentityOptions{ResourceID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"},
-			url.Values{"msi_res_id": {"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newIdentityServer(t, imdsToken)
-			tt.opts.IMDSEndpoint = srv.URL + "/metadata/identity/oauth2/token"
-			cred, err := NewManagedIdentity(&tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			clk := newFakeClock()
-			cred.now = clk.Now
-			// A managed identity cannot pick a tenant: the challenge's tenant is ignored.
-			tok, err := cred.ChallengeToken(t.Context(), "", "challenge-tenant", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tok.AccessToken != "imds-token" || tok.TokenType != "Bearer" || !tok.Expiry.Equal(testNow.Add(86399*time.Second)) {
-				t.Errorf("token %q, type %q, expiry %v", tok.AccessToken, tok.TokenType, tok.Expiry)
-			}
-
-			reqs := srv.Requests()
-			if len(reqs) != 1 {
-				t.Fatalf("%d requests, want 1", len(reqs))
-			}
-			r := reqs[0]
-			tt.wantQuery.Set("api-version", "2018-02-01")
-			tt.wantQuery.Set("resource", "https://vault.azure.net")
-			if diff := cmp.Diff(tt.wantQuery, r.URL.Query()); diff != "" {
-				t.Errorf("query (-want +got):\n%s", diff)
-			}
-			if r.Method != http.MethodGet || r.URL.Path != "/metadata/identity/oauth2/token" || r.Header.Get("Metadata") != "true" {
-				t.Errorf("request %s %s with Metadata %q", r.Method, r.URL.Path, r.Header.Get("Metadata"))
-			}
-		})
-	}
-}
-
-func TestAppServiceRequest(t *testing.T) {
-	t.Parallel()
-	const secret = "app-service-identity-header-secret"
-	in1h := testNow.Add(time.Hour)
-	tests := []struct {
-		name       string
-		opts       ManagedIdentityOptions
-		expiresOn  string
-		wantQuery  url.Values
-		wantExpiry time.Time
-	}{
-		{"system-assigned", ManagedIdentityOptions{}, fmt.Sprintf("%q", fmt.Sprint(in1h.Unix())), url.Values{}, in1h},
-		{"client ID", ManagedIdentityOptions{ClientID: "c"}, fmt.Sprint(in1h.Unix()), url.Values{"client_id": {"c"}}, in1h},
-		{"object ID", ManagedIdentityOptions{ObjectID: "o"}, `"6/1/2025 1:00:00 PM +00:00"`, url.Values{"principal_id": {"o"}}, in1h},
-		{"resource ID", ManagedIdentityOptions{ResourceID: "/r"}, `"2025-06-01T13:00:00Z"`, url.Values{"mi_res_id": {"/r"}}, in1h},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newIdentityServer(t, func(w http.ResponseWriter, r *http.Request) {
-				fmt.Fprintf(w, `{"access_token":"app-token","expires_on":%s,"resource":"https://vault.azure.net","token_type":"Bearer","client_id":"c"}`, tt.expiresOn)
-			})
-			tt.opts.IdentityEndpoint = srv.URL + "/msi/token"
-			tt.opts.IdentityHeader = secret
-			cred, err := NewManagedIdentity(&tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := cred.Token()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tok.AccessToken != "app-token" || !tok.Expiry.Equal(tt.wantExpiry) {
-				t.Errorf("token %q expiring %v, want app-token expiring %v", tok.AccessToken, tok.Expiry, tt.wantExpiry)
-			}
-			r := srv.Requests()[0]
-			tt.wantQuery.Set("api-version", "2019-08-01")
-			tt.wantQuery.Set("resource", "https://vault.azure.net")
-			if diff := cmp.Diff(tt.wantQuery, r.URL.Query()); diff != "" {
-				t.Errorf("query (-want +got):\n%s", diff)
-			}
-			if r.URL.Path != "/msi/token" || r.Header.Get("X-IDENTITY-HEADER") != secret || r.Header.Get("Metadata") != "" {
-				t.Errorf("request to %s with headers %v", r.URL.Path, r.Header)
-			}
-		})
-	}
-}
-
-func TestAppServiceFromEnvironment(t *testing.T) {
-	srv := newIdentityServer(t, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"access_token":"app-token","expires_in":"3600","token_type":"Bearer"}`)
-	})
-	t.Setenv("IDENTITY_ENDPOINT", srv.URL+"/msi/token")
-	t.Setenv("IDENTITY_HEADER", "env-secret")
-	cred, err := NewManagedIdentity(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cred.Token(); err != nil {
-		t.Fatal(err)
-	}
-	if r := srv.Requests()[0]; r.Header.Get("X-IDENTITY-HEADER") != "env-secret" {
-		t.Errorf("X-IDENTITY-HEADER = %q, want the IDENTITY_HEADER value", r.Header.Get("X-IDENTITY-HEADER"))
-	}
-	if s := cred.String(); strings.Contains(s, "env-secret") || !strings.Contains(s, "App Service endpoint "+srv.URL) {
-		t.Errorf("String() = %q", s)
-	}
-}
-
-// loggedIdentity returns a managed identity credential for srv, as an App Service
-// endpoint with the given secret or as the instance metadata service, and its debug log.
-func loggedIdentity(t *testing.T, srv *identityServer, appService bool, secret string) (*Credential, *bytes.Buffer) {
-	t.Helper()
-	log, logs := captureLog()
-	o := ManagedIdentityOptions{Options: Options{Logger: log}, IMDSEndpoint: srv.URL}
-	if appService {
-		o.IdentityEndpoint, o.IdentityHeader = srv.URL, secret
-	}
+	o.Scope = uniqueScope(t)
 	cred, err := NewManagedIdentity(&o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cred, logs
+	return cred
 }
 
-func TestManagedIdentityErrors(t *testing.T) {
-	t.Parallel()
-	const secret = "app-service-identity-header-secret"
-	tests := []struct {
-		name       string
-		appService bool
-		status     int
-		body       string
-		claims     string
-		want       string
-		wantAuth   *AuthenticationError
-	}{
-		{name: "IMDS refusal", status: 400, body: `{"error":"invalid_request","error_description":"Identity not found"}`,
-			want:     "auth: managed identity credential: IMDS endpoint http://",
-			wantAuth: &AuthenticationError{StatusCode: 400, ErrorCode: "invalid_request", Description: "Identity not found"}},
-		{name: "App Service refusal", appService: true, status: 400, body: `{"statusCode":400,"message":"No managed identity found for client ID c"}`,
-			want:     "App Service endpoint http://",
-			wantAuth: &AuthenticationError{StatusCode: 400, Description: "No managed identity found for client ID c"}},
-		{name: "not a token", status: 200, body: `{"access_token":"leaked-token"`, want: "the response is not a token"},
-		{name: "no expiry", status: 200, body: `{"access_token":"leaked-token","expires_on":"tomorrow"}`, want: "no readable expires_in or expires_on"},
-		{name: "claims", appService: true, claims: `{"access_token":{}}`, want: "cannot honour a claims challenge"},
+// request is what a test checks of a request to a managed identity endpoint.
+type request struct {
+	Method string
+	Path   string
+	Query  map[string]string
+	Header map[string]string
+	Form   map[string]string
+}
+
+func summarize(r *http.Request, headers ...string) request {
+	out := request{Method: r.Method, Path: r.URL.Path, Query: map[string]string{}, Header: map[string]string{}}
+	for k, v := range r.URL.Query() {
+		out.Query[k] = v[0]
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newIdentityServer(t, func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(tt.status)
-				fmt.Fprint(w, tt.body)
-			})
-			cred, logs := loggedIdentity(t, srv, tt.appService, secret)
-			_, err := cred.ChallengeToken(t.Context(), "", "", tt.claims)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+	for _, h := range headers {
+		out.Header[h] = r.Header.Get(h)
+	}
+	if len(r.PostForm) > 0 {
+		out.Form = map[string]string{}
+		for k, v := range r.PostForm {
+			out.Form[k] = v[0]
+		}
+	}
+	return out
+}
+
+func TestIMDSRequests(t *testing.T) {
+	setHostEnv(t)
+	for _, tc := range []struct {
+		name  string
+		opts  ManagedIdentityOptions
+		param map[string]string
+	}{
+		{"system-assigned", ManagedIdentityOptions{}, nil},
+		{"client ID", ManagedIdentityOptions{ClientID: "cid"}, map[string]string{"client_id": "cid"}},
+		{"object ID", ManagedIdentityOptions{ObjectID: "oid"}, map[string]string{"object_id": "oid"}},
+		{"resource ID", ManagedIdentityOptions{ResourceID: "/subscriptions/s/rid"}, map[string]string{"msi_res_id": "/subscriptions/s/rid"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newIdentityServer(t, false, nil)
+			cred := miCredential(t, srv, tc.opts)
+			tok, err := cred.Token()
+			if err != nil {
+				t.Fatal(err)
 			}
-			var ae *AuthenticationError
-			errors.As(err, &ae)
-			if diff := cmp.Diff(tt.wantAuth, ae); diff != "" {
-				t.Errorf("AuthenticationError (-want +got):\n%s", diff)
+			if tok.AccessToken != "mi-token-1" || time.Until(tok.Expiry) < 59*time.Minute {
+				t.Errorf("token %q expiring %s, want mi-token-1 for an hour", tok.AccessToken, tok.Expiry)
 			}
-			if tt.claims != "" && len(srv.Requests()) != 0 {
-				t.Error("a claims request reached the endpoint")
+			want := request{Method: "GET", Path: "/metadata/identity/oauth2/token",
+				Query:  map[string]string{"api-version": "2018-02-01", "resource": strings.TrimSuffix(uniqueScope(t), "/.default")},
+				Header: map[string]string{"Metadata": "true"}}
+			for k, v := range tc.param {
+				want.Query[k] = v
 			}
-			assertNoSecrets(t, "error", err.Error(), secret, "leaked-token")
-			assertNoSecrets(t, "log", logs.String(), secret, "leaked-token")
+			reqs := srv.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1", len(reqs))
+			}
+			if diff := cmp.Diff(want, summarize(reqs[0], "Metadata")); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
 		})
+	}
+}
+
+// The metadata service answers 503 while it starts; MSAL tries again a second later.
+func TestIMDSRetriesPassingFailures(t *testing.T) {
+	setHostEnv(t)
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Host != "imds.test" {
+				t.Errorf("request to %s, want the configured endpoint", r.URL.Host)
+			}
+			rec := httptest.NewRecorder()
+			if calls.Add(1) == 1 {
+				rec.WriteHeader(http.StatusServiceUnavailable)
+			} else {
+				writeMIToken(rec, "after-retry", "3600")
+			}
+			resp := rec.Result()
+			resp.Request = r
+			return resp, nil
+		})}
+		cred, err := NewManagedIdentity(&ManagedIdentityOptions{
+			Options:      Options{HTTPClient: hc, Scope: uniqueScope(t)},
+			IMDSEndpoint: "http://imds.test/metadata/identity/oauth2/token",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		tok, err := cred.Token()
+		if err != nil || tok.AccessToken != "after-retry" {
+			t.Fatalf("Token() = %v, %v", tok, err)
+		}
+		if n := calls.Load(); n != 2 {
+			t.Errorf("%d requests, want 2", n)
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Errorf("waited %s before the retry, want MSAL's 1s", waited)
+		}
+	})
+}
+
+func TestIMDSErrors(t *testing.T) {
+	setHostEnv(t)
+	srv := newIdentityServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":"invalid_request","error_description":"Identity not found"}`))
+	})
+	cred := miCredential(t, srv, ManagedIdentityOptions{ClientID: "missing"})
+	_, err := cred.Token()
+	ae, ok := errors.AsType[*AuthenticationError](err)
+	if !ok || ae.StatusCode != 400 || ae.ErrorCode != "invalid_request" || ae.Description != "Identity not found" {
+		t.Fatalf("error = %v, want an *AuthenticationError for the 400", err)
+	}
+	if want := "auth: managed identity credential: IMDS endpoint"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want it to start with %q", err, want)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests for a 400, want 1 (not retried)", n)
+	}
+}
+
+func TestAppServiceRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  ManagedIdentityOptions
+		param map[string]string
+	}{
+		{"system-assigned", ManagedIdentityOptions{}, nil},
+		{"client ID", ManagedIdentityOptions{ClientID: "cid"}, map[string]string{"client_id": "cid"}},
+		{"object ID", ManagedIdentityOptions{ObjectID: "oid"}, map[string]string{"object_id": "oid"}},
+		{"resource ID", ManagedIdentityOptions{ResourceID: "/subscriptions/s/rid"}, map[string]string{"mi_res_id": "/subscriptions/s/rid"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newIdentityServer(t, false, nil)
+			setHostEnv(t, envIdentityEndpoint, srv.URL+"/msi/token", envIdentityHeader, "app-service-secret")
+			cred := miCredential(t, srv, tc.opts)
+			if _, err := cred.Token(); err != nil {
+				t.Fatal(err)
+			}
+			want := request{Method: "GET", Path: "/msi/token",
+				Query:  map[string]string{"api-version": "2019-08-01", "resource": strings.TrimSuffix(uniqueScope(t), "/.default")},
+				Header: map[string]string{"X-Identity-Header": "app-service-secret"}}
+			for k, v := range tc.param {
+				want.Query[k] = v
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1", len(reqs))
+			}
+			if diff := cmp.Diff(want, summarize(reqs[0], "X-Identity-Header")); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(cred.String(), "App Service endpoint") {
+				t.Errorf("String() = %q, want it to name App Service", cred.String())
+			}
+		})
+	}
+}
+
+// An App Service endpoint that echoes its request must not put the header secret into
+// the error.
+func TestAppServiceErrorKeepsTheSecret(t *testing.T) {
+	srv := newIdentityServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"statusCode":400,"message":"bad header ` + r.Header.Get("X-Identity-Header") + `"}`))
+	})
+	setHostEnv(t, envIdentityEndpoint, srv.URL, envIdentityHeader, "echoed-secret")
+	log, buf := captureLog()
+	cred := miCredential(t, srv, ManagedIdentityOptions{Options: Options{Logger: log}})
+	_, err := cred.Token()
+	if err == nil || !strings.Contains(err.Error(), "bad header [REDACTED]") {
+		t.Fatalf("error = %v, want the message with the secret redacted", err)
+	}
+	assertNoSecrets(t, "error", err.Error(), "echoed-secret")
+	assertNoSecrets(t, "log", buf.String(), "echoed-secret")
+}
+
+func TestServiceFabricChecksTheThumbprint(t *testing.T) {
+	srv := newIdentityServer(t, true, nil)
+	sum := sha1.Sum(srv.Certificate().Raw)
+	good := strings.ToUpper(hex.EncodeToString(sum[:]))
+	for _, tc := range []struct {
+		name, thumbprint, wantErr string
+	}{
+		{"matching", good, ""},
+		{"matching in lower case", strings.ToLower(good), ""},
+		{"another certificate", strings.Repeat("AB", 20), "thumbprint " + good},
+		{"not a thumbprint", "xyz", "is not a hex SHA-1 thumbprint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setHostEnv(t, envIdentityEndpoint, srv.URL+"/metadata/identity/oauth2/token",
+				envIdentityHeader, "sf-secret", envIdentityServerThumbprint, tc.thumbprint)
+			before := len(srv.Requests())
+			cred, err := NewManagedIdentity(&ManagedIdentityOptions{Options: Options{Scope: uniqueScope(t)}})
+			if err == nil {
+				_, err = cred.Token()
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				if n := len(srv.Requests()) - before; n != 0 {
+					t.Errorf("%d requests reached the endpoint, want 0", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.Requests()
+			got := summarize(reqs[len(reqs)-1], "Secret")
+			want := request{Method: "GET", Path: "/metadata/identity/oauth2/token",
+				Query:  map[string]string{"api-version": "2019-07-01-preview", "resource": strings.TrimSuffix(uniqueScope(t), "/.default")},
+				Header: map[string]string{"Secret": "sf-secret"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestServiceFabricHasNoUserAssignedIdentity(t *testing.T) {
+	setHostEnv(t, envIdentityEndpoint, "https://127.0.0.1:2377/metadata/identity/oauth2/token",
+		envIdentityHeader, "sf-secret", envIdentityServerThumbprint, strings.Repeat("AB", 20))
+	_, err := NewManagedIdentity(&ManagedIdentityOptions{ClientID: "cid"})
+	if err == nil || !strings.Contains(err.Error(), "Service Fabric") {
+		t.Errorf("error = %v, want MSAL's refusal naming Service Fabric", err)
+	}
+}
+
+func TestCloudShellRequest(t *testing.T) {
+	srv := newIdentityServer(t, false, nil)
+	setHostEnv(t, envMSIEndpoint, srv.URL+"/oauth2/token")
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	if _, err := cred.Token(); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	want := request{Method: "POST", Path: "/oauth2/token", Query: map[string]string{},
+		Header: map[string]string{"Metadata": "true"},
+		Form:   map[string]string{"resource": strings.TrimSuffix(uniqueScope(t), "/.default")}}
+	if diff := cmp.Diff(want, summarize(reqs[0], "Metadata")); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	if _, err := NewManagedIdentity(&ManagedIdentityOptions{ClientID: "cid"}); err == nil {
+		t.Error("a user-assigned identity in Cloud Shell was accepted")
+	}
+}
+
+func TestAzureMLRequest(t *testing.T) {
+	srv := newIdentityServer(t, false, nil)
+	setHostEnv(t, envMSIEndpoint, srv.URL+"/msi/token", envMSISecret, "ml-secret", "DEFAULT_IDENTITY_CLIENT_ID", "default-cid")
+	for _, tc := range []struct {
+		name     string
+		opts     ManagedIdentityOptions
+		clientID string
+	}{
+		{"default identity", ManagedIdentityOptions{}, "default-cid"},
+		{"client ID", ManagedIdentityOptions{ClientID: "cid"}, "cid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(srv.Requests())
+			cred := miCredential(t, srv, tc.opts)
+			if _, err := cred.Token(); err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.Requests()[before:]
+			want := request{Method: "GET", Path: "/msi/token",
+				Query: map[string]string{"api-version": "2017-09-01", "resource": strings.TrimSuffix(uniqueScope(t), "/.default"),
+					"clientid": tc.clientID},
+				Header: map[string]string{"Secret": "ml-secret"}}
+			if diff := cmp.Diff(want, summarize(reqs[0], "Secret")); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := NewManagedIdentity(&ManagedIdentityOptions{ObjectID: "oid"}); err == nil {
+		t.Error("an object ID in Azure ML was accepted")
+	}
+}
+
+// arcChallenge answers the first Arc request with the challenge naming keyFile, and the
+// second, which must carry the key, with a token.
+func arcChallenge(t *testing.T, keyFile, key string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Metadata") != "true" {
+			t.Errorf("Arc request without Metadata: true")
+		}
+		auth := r.Header.Get("Authorization")
+		if auth == "" {
+			w.Header().Set("WWW-Authenticate", "Basic realm="+keyFile)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if auth != "Basic "+key {
+			t.Errorf("Authorization %q, want the key file's content", auth)
+		}
+		writeMIToken(w, "arc-token", `"3600"`)
+	}
+}
+
+// MSAL reads Arc's key file only from the agent's own folder (/var/opt/azcmagent/tokens on
+// Linux), whatever the challenge names, so that a process posing as the endpoint cannot
+// make it read another file. A key file in a temp folder is therefore refused before it is
+// read.
+func TestAzureArcRefusesAKeyFileOutsideTheAgentFolder(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	writeFile(t, keyFile, "arc-key")
+	srv := newIdentityServer(t, false, arcChallenge(t, keyFile, "arc-key"))
+	setHostEnv(t, envIdentityEndpoint, srv.URL+"/metadata/identity/oauth2/token", envIMDSEndpoint, "http://127.0.0.1:40342")
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	if !strings.Contains(cred.String(), "Azure Arc endpoint") {
+		t.Errorf("String() = %q, want it to name Azure Arc", cred.String())
+	}
+	_, err := cred.Token()
+	if err == nil || !strings.Contains(err.Error(), "invalid file path") {
+		t.Fatalf("error = %v, want MSAL's refusal of the key file's folder", err)
+	}
+	assertNoSecrets(t, "error", err.Error(), "arc-key")
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want only the one that got the challenge", n)
+	}
+	if _, err := NewManagedIdentity(&ManagedIdentityOptions{ClientID: "cid"}); err == nil {
+		t.Error("a user-assigned identity on Arc was accepted")
+	}
+}
+
+// The whole Arc exchange needs the key file in the agent's folder, which only an Arc
+// machine (or root) has. Set KVCERTS_TEST_ARC_FOLDER=1 to run it where that folder may be
+// written; the test removes its file afterwards.
+func TestAzureArcChallenge(t *testing.T) {
+	const folder = "/var/opt/azcmagent/tokens"
+	if os.Getenv("KVCERTS_TEST_ARC_FOLDER") != "1" {
+		t.Skip("set KVCERTS_TEST_ARC_FOLDER=1 to let the test write a key file in " + folder)
+	}
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(folder, "kvcerts-test-"+hex.EncodeToString([]byte(t.Name()))[:16]+".key")
+	writeFile(t, keyFile, "arc-key")
+	t.Cleanup(func() { os.Remove(keyFile) })
+	srv := newIdentityServer(t, false, arcChallenge(t, keyFile, "arc-key"))
+	setHostEnv(t, envIdentityEndpoint, srv.URL+"/metadata/identity/oauth2/token", envIMDSEndpoint, "http://127.0.0.1:40342")
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	tok, err := cred.Token()
+	if err != nil || tok.AccessToken != "arc-token" {
+		t.Fatalf("Token() = %v, %v", tok, err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 || reqs[1].URL.Query().Get("api-version") != "2020-06-01" {
+		t.Errorf("requests %d (api-version %q), want 2 with 2020-06-01", len(reqs), reqs[len(reqs)-1].URL.Query().Get("api-version"))
+	}
+}
+
+func TestManagedIdentityClaimsSkipTheCache(t *testing.T) {
+	setHostEnv(t)
+	srv := newIdentityServer(t, false, nil)
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	first, err := cred.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := cred.ChallengeToken(t.Context(), "", "", `{"access_token":{"nbf":{"essential":true,"value":"1"}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.AccessToken == first.AccessToken {
+		t.Errorf("a claims challenge got the cached token %q back", first.AccessToken)
+	}
+	if tok, _ := cred.Token(); tok.AccessToken != again.AccessToken {
+		t.Errorf("after the claims challenge Token() = %q, want the new token %q", tok.AccessToken, again.AccessToken)
+	}
+}
+
+func TestManagedIdentityIgnoresTenants(t *testing.T) {
+	setHostEnv(t)
+	srv := newIdentityServer(t, false, nil)
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	if _, err := cred.ChallengeToken(t.Context(), "", "other-tenant", ""); err != nil {
+		t.Fatal(err)
+	}
+	if q := srv.Requests()[0].URL.Query(); q.Has("tenant") || q.Has("tenant_id") {
+		t.Errorf("query %v names a tenant", q)
 	}
 }
 
 func TestNewManagedIdentityValidates(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
+	setHostEnv(t)
+	for _, tc := range []struct {
 		name string
 		opts ManagedIdentityOptions
 		want string
 	}{
-		{"two IDs", ManagedIdentityOptions{ClientID: "c", ObjectID: "o", IMDSEndpoint: "http://127.0.0.1:1"}, "set only one of"},
-		{"App Service without secret", ManagedIdentityOptions{IdentityEndpoint: "http://127.0.0.1:1/msi/token"}, "needs a secret"},
-		{"not http", ManagedIdentityOptions{IMDSEndpoint: "ftp://127.0.0.1/token"}, `invalid managed identity endpoint "ftp://127.0.0.1/token"`},
-		{"no host", ManagedIdentityOptions{IMDSEndpoint: "/metadata/identity"}, "invalid managed identity endpoint"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := NewManagedIdentity(&tt.opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+		{"two identities", ManagedIdentityOptions{ClientID: "a", ObjectID: "b"}, "set only one of"},
+		{"bad IMDS endpoint", ManagedIdentityOptions{IMDSEndpoint: "ftp://x"}, "invalid IMDS endpoint"},
+		{"IMDS endpoint with user info", ManagedIdentityOptions{IMDSEndpoint: "http://u:p@127.0.0.1/"}, "invalid IMDS endpoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := NewManagedIdentity(&tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
 			}
 		})
 	}
-}
-
-// roundTripFunc is an http.RoundTripper for transports that are not a network.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// silentClient is an HTTP client for a network where nothing answers and nothing refuses,
-// like 169.254.169.254 on a machine outside Azure: every request waits for its context.
-// It never dials, so it works inside a testing/synctest bubble.
-func silentClient() *http.Client {
-	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		<-r.Context().Done()
-		return nil, r.Context().Err()
-	})}
 }
 
 func TestProbe(t *testing.T) {
-	t.Parallel()
-	t.Run("answers", func(t *testing.T) {
-		t.Parallel()
-		srv := newIdentityServer(t, imdsToken)
-		src, err := newManagedIdentitySource(&ManagedIdentityOptions{IMDSEndpoint: srv.URL})
-		if err != nil {
-			t.Fatal(err)
+	setHostEnv(t)
+	srv := newIdentityServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Metadata") != "" {
+			t.Error("the probe sent Metadata: true, which would make it a token request")
 		}
-		if err := src.probe(t.Context(), time.Second); err != nil {
-			t.Errorf("probe() = %v, want nil for an endpoint that answers (even with 400)", err)
-		}
-		if r := srv.Requests(); len(r) != 1 || r[0].Header.Get("Metadata") != "" {
-			t.Errorf("probe requests = %v, want one without the Metadata header", r)
-		}
+		w.WriteHeader(http.StatusBadRequest)
 	})
-	t.Run("refused", func(t *testing.T) {
-		t.Parallel()
-		srv := httptest.NewServer(http.NotFoundHandler())
-		srv.Close()
-		src, err := newManagedIdentitySource(&ManagedIdentityOptions{IMDSEndpoint: srv.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := src.probe(t.Context(), time.Second); err == nil || !strings.Contains(err.Error(), "is unavailable") {
-			t.Errorf("probe() = %v, want it to report the endpoint unavailable", err)
-		}
-	})
-	t.Run("silent", func(t *testing.T) {
-		t.Parallel()
-		synctest.Test(t, func(t *testing.T) {
-			src, err := newManagedIdentitySource(&ManagedIdentityOptions{Options: Options{HTTPClient: silentClient()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			err = src.probe(t.Context(), 1500*time.Millisecond)
-			if err == nil || !strings.Contains(err.Error(), "IMDS endpoint http://169.254.169.254/metadata/identity/oauth2/token did not answer within 1.5s") {
-				t.Errorf("probe() = %v, want a timeout", err)
-			}
-			if waited := time.Since(start); waited != 1500*time.Millisecond {
-				t.Errorf("probe waited %s, want the 1.5s timeout", waited)
-			}
-		})
-	})
+	cred := miCredential(t, srv, ManagedIdentityOptions{})
+	if err := cred.src.(*managedIdentitySource).probe(t.Context(), time.Minute); err != nil {
+		t.Errorf("probe of an answering endpoint: %v", err)
+	}
+	closed := miCredential(t, nil, ManagedIdentityOptions{IMDSEndpoint: closedURL(t), Options: Options{HTTPClient: loopbackOnly(http.DefaultClient)}})
+	if err := closed.src.(*managedIdentitySource).probe(t.Context(), time.Minute); err == nil || !strings.Contains(err.Error(), "is unavailable") {
+		t.Errorf("probe of a closed port = %v, want unavailable", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := cred.src.(*managedIdentitySource).probe(ctx, time.Minute); !errors.Is(err, context.Canceled) {
+		t.Errorf("probe with an ended context = %v, want context.Canceled", err)
+	}
 }

@@ -37,21 +37,21 @@ func TestClientSecretRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// MSAL adds the OpenID scopes, and announces the client capability cp1 in the claims,
+	// merged with those of a challenge.
 	form := func(scope, claims string) url.Values {
-		v := url.Values{
+		return url.Values{
 			"grant_type":    {"client_credentials"},
 			"client_id":     {"my-client"},
 			"client_secret": {testSecret},
-			"scope":         {scope},
+			"scope":         {scope + " openid offline_access profile"},
+			"claims":        {claims},
 		}
-		if claims != "" {
-			v.Set("claims", claims)
-		}
-		return v
 	}
 	want := []entraRequest{
-		{Path: "/my-tenant/oauth2/v2.0/token", Form: form(DefaultScope, "")},
-		{Path: "/other-tenant/oauth2/v2.0/token", Form: form("https://vault.azure.cn/.default", claims)},
+		{Path: "/my-tenant/oauth2/v2.0/token", Form: form(DefaultScope, `{"access_token":{"xms_cc":{"values":["cp1"]}}}`)},
+		{Path: "/other-tenant/oauth2/v2.0/token", Form: form("https://vault.azure.cn/.default",
+			`{"access_token":{"acrs":{"essential":true,"value":"c1"},"xms_cc":{"values":["cp1"]}}}`)},
 	}
 	if diff := cmp.Diff(want, srv.Requests()); diff != "" {
 		t.Errorf("token requests (-want +got):\n%s", diff)
@@ -145,8 +145,10 @@ func TestEntraResponsesThatAreNotTokens(t *testing.T) {
 		body   string
 		want   string
 	}{
-		{"no access token", 200, `{"token_type":"Bearer","expires_in":3600}`, "missing access_token"},
-		{"no expiry", 200, `{"token_type":"Bearer","access_token":"x"}`, "no expiry"},
+		{"no access token", 200, `{"token_type":"Bearer","expires_in":3600}`, "the token endpoint's answer holds no access token"},
+		{"empty access token", 200, `{"token_type":"Bearer","access_token":"","expires_in":3600}`, "holds no access token"},
+		{"not JSON", 200, `<html>signed in</html>`, "the token endpoint's answer is not a JSON object"},
+		{"no expiry", 200, `{"token_type":"Bearer","access_token":"x"}`, "the token response has neither expires_in nor expires_on"},
 		{"error with 200", 200, `{"error":"invalid_request","error_description":"AADSTS900144: missing scope"}`, "HTTP 200 OK: invalid_request: AADSTS900144"},
 		{"proxy page", 502, `<html>Bad gateway</html>`, "HTTP 502 Bad Gateway"},
 	}

@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
+	"io"
 	"os"
 	"strings"
 
-	"golang.org/x/oauth2"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 )
 
 // Environment variables that configure workload identity. The webhook of Microsoft Entra
@@ -19,6 +19,9 @@ const (
 	envClientID           = "AZURE_CLIENT_ID"
 	envFederatedTokenFile = "AZURE_FEDERATED_TOKEN_FILE"
 )
+
+// maxAssertionBytes bounds what is read of a federated token file.
+const maxAssertionBytes = 64 << 10
 
 // WorkloadIdentityOptions configures NewWorkloadIdentity. A nil *WorkloadIdentityOptions is
 // the same as the zero value.
@@ -35,8 +38,9 @@ type WorkloadIdentityOptions struct {
 }
 
 // NewWorkloadIdentity returns a credential for workload identity federation, such as
-// Microsoft Entra Workload ID on Kubernetes: the token in TokenFilePath, which the platform
-// rotates, is the client assertion. The file is read again for every token request.
+// Microsoft Entra Workload ID on Kubernetes (AKS): the token in TokenFilePath, which the
+// platform rotates, is the client assertion of MSAL's confidential client. The file is read
+// again for every token request.
 func NewWorkloadIdentity(opts *WorkloadIdentityOptions) (*Credential, error) {
 	const kind = "workload identity"
 	if opts == nil {
@@ -54,33 +58,45 @@ func NewWorkloadIdentity(opts *WorkloadIdentityOptions) (*Credential, error) {
 	case path == "":
 		err = fmt.Errorf("missing token file: set WorkloadIdentityOptions.TokenFilePath or %s", envFederatedTokenFile)
 	}
-	var c *entraClient
+	var src *entraSource
 	if err == nil {
-		c, err = newEntraClient(tenantID, clientID, &opts.Options)
+		cred := confidential.NewCredFromAssertionCallback(func(ctx context.Context, _ confidential.AssertionRequestOptions) (string, error) {
+			assertion, err := readAssertion(path)
+			if rec := recordOf(ctx); rec != nil {
+				if err != nil {
+					rec.setLocalError(err)
+				} else {
+					rec.addSecret(assertion)
+				}
+			}
+			return assertion, err
+		})
+		src, err = newEntraSource(tenantID, clientID, cred, &opts.Options, false)
 	}
 	if err != nil {
 		return nil, &credentialError{kind, err}
 	}
 	detail := fmt.Sprintf("tenant %s, client %s, token file %s", tenantID, clientID, path)
-	return newCredential(kind, detail, tenantID, &workloadSource{entra: c, path: path}, &opts.Options), nil
+	return newCredential(kind, detail, tenantID, src, &opts.Options), nil
 }
 
-type workloadSource struct {
-	entra *entraClient
-	path  string
-}
-
-func (s *workloadSource) token(ctx context.Context, r tokenRequest) (*oauth2.Token, error) {
-	data, err := os.ReadFile(s.path)
+// readAssertion reads the federated token file.
+func readAssertion(path string) (string, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the federated token: %w", err)
+		return "", fmt.Errorf("reading the federated token: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxAssertionBytes+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("reading the federated token: %w", err)
+	case len(data) > maxAssertionBytes:
+		return "", fmt.Errorf("the federated token file %s is larger than %d bytes", path, maxAssertionBytes)
 	}
 	assertion := strings.TrimSpace(string(data))
 	if assertion == "" {
-		return nil, errors.New("the federated token file " + s.path + " is empty")
+		return "", errors.New("the federated token file " + path + " is empty")
 	}
-	return s.entra.request(ctx, r, "", url.Values{
-		"client_assertion":      {assertion},
-		"client_assertion_type": {jwtBearer},
-	})
+	return assertion, nil
 }

@@ -12,10 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/kvcerts/kvcerts/internal/keyfile"
 )
 
 // KeyPair is a certificate chain with the private key of its leaf: what a
@@ -38,7 +39,7 @@ type KeyPair struct {
 }
 
 // errNoPrivateKey reports certificates without a private key.
-var errNoPrivateKey = errors.New("there are certificates but no private key")
+var errNoPrivateKey = keyfile.ErrNoPrivateKey
 
 // NewKeyPair returns the key pair of key and chain, in any order; the leaf
 // is the certificate of key. It fails, with an error matching
@@ -177,93 +178,20 @@ func supportedKey(key any) (crypto.Signer, error) {
 }
 
 // keyMatches reports whether c is the certificate of key.
-func keyMatches(c *x509.Certificate, key crypto.Signer) bool {
-	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
-	return ok && pub.Equal(c.PublicKey)
-}
+func keyMatches(c *x509.Certificate, key crypto.Signer) bool { return keyfile.Matches(c, key) }
 
 // describeKey names a key's type and size, such as "RSA 2048" or "EC P-256".
-func describeKey(key crypto.Signer) string {
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		return fmt.Sprintf("RSA %d", k.N.BitLen())
-	case *ecdsa.PrivateKey:
-		return "EC " + k.Curve.Params().Name
-	}
-	return fmt.Sprintf("%T", key)
-}
+func describeKey(key crypto.Signer) string { return keyfile.Describe(key) }
 
 // decodePEM returns the private key and certificates of PEM data.
 func decodePEM(data []byte) (key any, certs []*x509.Certificate, err error) {
-	n := 0
-	for rest := data; ; {
-		var b *pem.Block
-		if b, rest = pem.Decode(rest); b == nil {
-			break
-		}
-		n++
-		switch b.Type {
-		case "CERTIFICATE":
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, nil, fmt.Errorf("PEM block %d (CERTIFICATE): %v", n, err)
-			}
-			certs = append(certs, c)
-		case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
-			if key != nil {
-				return nil, nil, fmt.Errorf("PEM block %d (%s): the data holds more than one private key", n, b.Type)
-			}
-			if key, err = parsePEMKey(b); err != nil {
-				return nil, nil, fmt.Errorf("PEM block %d (%s): %v", n, b.Type, err)
-			}
-		}
-	}
-	switch {
-	case n == 0:
-		return nil, nil, errors.New("the PEM data holds no PEM block")
-	case len(certs) == 0:
-		return nil, nil, errors.New("the PEM data holds no CERTIFICATE block")
-	case key == nil:
-		return nil, nil, errNoPrivateKey
-	}
-	return key, certs, nil
-}
-
-// parsePEMKey parses a private key block. The parsers' errors describe the
-// structure, never the key's content.
-func parsePEMKey(b *pem.Block) (any, error) {
-	if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
-		return nil, errors.New("the private key is encrypted; decrypt it first (for example with openssl pkcs8 -topk8 -nocrypt)")
-	}
-	switch b.Type {
-	case "RSA PRIVATE KEY":
-		return x509.ParsePKCS1PrivateKey(b.Bytes)
-	case "EC PRIVATE KEY":
-		return x509.ParseECPrivateKey(b.Bytes)
-	}
-	return x509.ParsePKCS8PrivateKey(b.Bytes)
+	return keyfile.DecodePEM(data)
 }
 
 // decodePFX returns the private key and certificates of PKCS #12 data, the
 // certificates in the data's order.
 func decodePFX(data []byte, password string) (any, []*x509.Certificate, error) {
-	if len(data) == 0 || data[0] != 0x30 { // not a DER SEQUENCE
-		return nil, nil, errors.New("the data is neither PEM text nor PKCS #12")
-	}
-	key, first, rest, err := pkcs12.DecodeChain(data, password)
-	switch {
-	case err == nil:
-		return key, append([]*x509.Certificate{first}, rest...), nil
-	case errors.Is(err, pkcs12.ErrIncorrectPassword) && password == "":
-		return nil, nil, errors.New("the PKCS #12 data needs a password, or is corrupt")
-	case errors.Is(err, pkcs12.ErrIncorrectPassword):
-		return nil, nil, errors.New("the PKCS #12 password is wrong, or the data is corrupt")
-	case err.Error() == "pkcs12: private key missing":
-		// go-pkcs12 has no sentinel for a PFX of certificates only, as
-		// Key Vault serves for keys that are not exportable.
-		return nil, nil, errNoPrivateKey
-	}
-	return nil, nil, fmt.Errorf("the PKCS #12 data cannot be read: %v", err)
+	return keyfile.DecodePFX(data, password)
 }
 
 // TLSCertificate returns the key pair for tls.Config: its Certificate holds
