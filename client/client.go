@@ -84,7 +84,7 @@ func (c *Client) VaultURL() string { return c.vaultURL }
 // normalised.
 func parseVaultURL(s string, allowHTTP bool) (*url.URL, error) {
 	fail := func(why string) (*url.URL, error) {
-		return nil, invalidArg("vault URL %s: %s", quote(s), why)
+		return nil, invalidArg("vault URL %s: %s", quoteURL(s), why)
 	}
 	u, err := url.Parse(s)
 	if err != nil {

@@ -82,7 +82,7 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 	sid, err := ParseID(cert.SecretID)
 	if err != nil || sid.Collection != CollectionSecrets || sid.VaultURL != c.vaultURL ||
 		!strings.EqualFold(sid.Name, p.Name) || sid.Version == "" {
-		return nil, fail("its secret id %s is not a version of secret %q in this vault; it is not followed", quote(cert.SecretID), p.Name)
+		return nil, fail("its secret id %s is not a version of secret %q in this vault; it is not followed", quoteURL(cert.SecretID), p.Name)
 	}
 	req, err := gen.NewGetSecretRequest(c.server, sid.Name, sid.Version, nil)
 	var s gen.SecretBundle

@@ -45,7 +45,7 @@ type ID struct {
 // error matching [ErrInvalidArgument] that quotes the input.
 func ParseID(s string) (ID, error) {
 	fail := func(why string) (ID, error) {
-		return ID{}, invalidArg("Key Vault identifier %s: %s", quote(s), why)
+		return ID{}, invalidArg("Key Vault identifier %s: %s", quoteURL(s), why)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -235,6 +235,15 @@ func checkVersion(s string, allowEmpty bool) error {
 		return invalidArg("certificate version %s: must be 32 hexadecimal digits", quote(s))
 	}
 	return nil
+}
+
+// quoteURL quotes the URL s for an error message like quote, with the
+// password of any user information replaced by "xxxxx".
+func quoteURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return quote(u.Redacted())
+	}
+	return quote(s)
 }
 
 // quote returns s quoted for an error message, shortened when long.

@@ -115,7 +115,7 @@ func (p *Pager[T]) nextPage(ctx context.Context) (*Page[T], error) {
 		p.empty = 0
 	} else if p.empty++; p.empty >= MaxEmptyPages {
 		return nil, fmt.Errorf("kvcerts: %s: the vault sent %d empty pages in a row, each with a next link; "+
-			"stopping the listing (the last next link was %s)", sanitizeURL(req.URL), p.empty, quote(next))
+			"stopping the listing (the last next link was %s)", sanitizeURL(req.URL), p.empty, quoteURL(next))
 	}
 	return &Page[T]{Items: items, ContinuationToken: next}, nil
 }
@@ -144,13 +144,13 @@ func (p *Pager[T]) request() (*http.Request, error) {
 func (p *Pager[T]) checkLink(link string) (string, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return "", invalidArg("next link %s: not a URL", quote(link))
+		return "", invalidArg("next link %s: not a URL", quoteURL(link))
 	}
 	if u.Scheme != p.c.scheme || normalizeHost(u.Scheme, u.Host) != p.c.host || u.User != nil {
-		return "", invalidArg("next link %s: not on the vault %s; refusing to follow it", quote(link), p.c.vaultURL)
+		return "", invalidArg("next link %s: not on the vault %s; refusing to follow it", quoteURL(link), p.c.vaultURL)
 	}
 	if p.links.repeats(link) {
-		return "", invalidArg("next link %s: repeats an earlier page; stopping the listing", quote(link))
+		return "", invalidArg("next link %s: repeats an earlier page; stopping the listing", quoteURL(link))
 	}
 	switch {
 	case u.RawQuery == "":

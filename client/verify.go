@@ -27,7 +27,7 @@ func checkObjectID(op string, coll Collection, id, name, version string) error {
 	}
 	got, err := ParseID(id)
 	if err != nil || got.Collection != coll {
-		return errResponse(op, "the answer's id %s is not a %s identifier", quote(id), collectionNoun(coll))
+		return errResponse(op, "the answer's id %s is not a %s identifier", quoteURL(id), collectionNoun(coll))
 	}
 	if name != "" && !strings.EqualFold(got.Name, name) {
 		return errResponse(op, "the answer is about %s %s, not %s", collectionNoun(coll), quote(got.Name), quote(name))
@@ -63,7 +63,7 @@ func checkContactsID(op, id string) error {
 	}
 	_, s0, s1, s2 := splitID(id)
 	if !strings.EqualFold(s0, "certificates") || !strings.EqualFold(s1, "contacts") || s2 != "" {
-		return errResponse(op, "the answer's id %s is not the contacts identifier", quote(id))
+		return errResponse(op, "the answer's id %s is not the contacts identifier", quoteURL(id))
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func checkPolicyID(op, id, name string) error {
 	}
 	_, s0, s1, s2 := splitID(id)
 	if !strings.EqualFold(s0, "certificates") || !strings.EqualFold(s2, "policy") {
-		return errResponse(op, "the answer's id %s is not a certificate policy identifier", quote(id))
+		return errResponse(op, "the answer's id %s is not a certificate policy identifier", quoteURL(id))
 	}
 	if !strings.EqualFold(s1, name) {
 		return errResponse(op, "the answer is the policy of certificate %s, not %s", quote(s1), quote(name))

@@ -406,6 +406,15 @@ func TestRetryAfterHeader(t *testing.T) {
 		{[]string{"retry-after-ms", "x", "Retry-After", "2"}, 2 * time.Second, true},
 		{[]string{"x-ms-retry-after-ms", "-1", "Retry-After", "2"}, 2 * time.Second, true},
 		{[]string{"x-ms-retry-after-ms", "99999999999999999999"}, 0, false},
+		{[]string{"Retry-After", "-5"}, 0, false},
+		{[]string{"Retry-After", "soon"}, 0, false},
+		{[]string{"Retry-After", "0x10"}, 0, false},
+		{[]string{"Retry-After", "1e9"}, 0, false},
+		{[]string{"Retry-After", ""}, 0, false},
+		{[]string{"Retry-After", "99999999999999999999"}, 0, false},
+		{[]string{"Retry-After", "9223372036854775807"}, maxRetryAfterSeconds * time.Second, true},
+		{[]string{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Sub(now), true},
+		{[]string{"retry-after-ms", "9223372036854775807"}, maxRetryAfterSeconds * time.Second, true},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
