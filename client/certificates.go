@@ -47,7 +47,7 @@ func (c *Client) GetCertificateVersion(ctx context.Context, name, version string
 
 func (c *Client) getCertificate(ctx context.Context, name, version string) (*Certificate, error) {
 	req, err := gen.NewGetCertificateRequest(c.server, name, version)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
@@ -66,10 +66,15 @@ type UpdateCertificatePropertiesOptions struct {
 	Enabled *bool
 	// Tags replace the version's tags; an empty non-nil map removes them all.
 	Tags map[string]string
+	// Policy, when not nil, changes the certificate's management policy as
+	// [Client.UpdateCertificatePolicy] does: only its non-zero fields are
+	// sent, and it applies to versions created afterwards.
+	Policy *CertificatePolicy
 }
 
 // UpdateCertificateProperties changes whether a version of the certificate
-// name is enabled and what tags it has, and returns the updated version.
+// name is enabled, what tags it has and, with opts.Policy, the
+// certificate's policy, and returns the updated version.
 //
 // Key Vault: PATCH /certificates/{name}/{version} (permission certificates/update).
 // Errors: [ErrNotFound], [ErrForbidden].
@@ -83,12 +88,18 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 	if err := checkVersion(opts.Version, true); err != nil {
 		return nil, err
 	}
+	if opts.Policy != nil {
+		if err := opts.Policy.validate(); err != nil {
+			return nil, err
+		}
+	}
 	body := gen.CertificateUpdateParameters{
 		CertificateAttributes: gen.CertificateAttributes{Enabled: opts.Enabled},
+		CertificatePolicy:     policyToWire(opts.Policy),
 		Tags:                  opts.Tags,
 	}
 	req, err := gen.NewUpdateCertificateRequest(c.server, name, opts.Version, body)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
@@ -141,7 +152,7 @@ func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, op
 	}
 	body := gen.CertificateRestoreParameters{CertificateBundleBackup: backup}
 	req, err := gen.NewRestoreCertificateRequest(c.server, body)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}

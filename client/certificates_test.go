@@ -84,6 +84,10 @@ func TestInvalidArguments(t *testing.T) {
 		"MergeCertificate empty":  func() error { _, err := c.MergeCertificate(ctx, "ok", nil, nil); return err },
 		"GetCertificatePolicy":    func() error { _, err := c.GetCertificatePolicy(ctx, bad, nil); return err },
 		"UpdateCertificatePolicy": func() error { _, err := c.UpdateCertificatePolicy(ctx, bad, DefaultPolicy(), nil); return err },
+		"UpdateCertificateProperties policy": func() error {
+			_, err := c.UpdateCertificateProperties(ctx, "ok", &UpdateCertificatePropertiesOptions{Policy: &CertificatePolicy{KeySize: -1}})
+			return err
+		},
 		"UpdateCertificatePolicy nil": func() error {
 			_, err := c.UpdateCertificatePolicy(ctx, "ok", nil, nil)
 			return err
@@ -133,6 +137,8 @@ func TestUpdateCertificateProperties(t *testing.T) {
 		{&UpdateCertificatePropertiesOptions{Tags: map[string]string{}}, "/certificates/web/", `{"tags":{}}`},
 		{nil, "/certificates/web/", `{}`},
 		{&UpdateCertificatePropertiesOptions{Version: testVersion}, "/certificates/web/" + testVersion, `{}`},
+		{&UpdateCertificatePropertiesOptions{Enabled: ptr(true), Policy: &CertificatePolicy{ValidityInMonths: 6, Enabled: ptr(false)}},
+			"/certificates/web/", `{"attributes":{"enabled":true},"policy":{"x509_props":{"validity_months":6},"attributes":{"enabled":false}}}`},
 	}
 	for _, tt := range tests {
 		c, mux, _ := setup(t)
@@ -223,5 +229,30 @@ func TestGetCertificateNotFound(t *testing.T) {
 	_, err := c.GetCertificate(t.Context(), "which-does-not-exist", nil)
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "was not found") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestUpdateCertificatePropertiesPolicy changes a certificate's tags and
+// policy in one PATCH against the emulator, and reads both back.
+func TestUpdateCertificatePropertiesPolicy(t *testing.T) {
+	t.Parallel()
+	_, c := newVault(t)
+	create(t, c, "web", DefaultPolicy())
+	updated, err := c.UpdateCertificateProperties(t.Context(), "web", &UpdateCertificatePropertiesOptions{
+		Tags:   map[string]string{"team": "web"},
+		Policy: &CertificatePolicy{ValidityInMonths: 6},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"team": "web"}, updated.Properties.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	policy, err := c.GetCertificatePolicy(t.Context(), "web", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if policy.ValidityInMonths != 6 || policy.Subject != DefaultPolicy().Subject {
+		t.Errorf("policy validity %d, subject %q; want 6 and the rest kept", policy.ValidityInMonths, policy.Subject)
 	}
 }

@@ -12,26 +12,49 @@ import (
 // slices and maps instead of copying them: the wire values are never used
 // again.
 
-func certificateFromBundle(b *gen.CertificateBundle) *Certificate {
+// certificateBundle is a certificate as the service sends it: gen's model
+// and the reference to a pending operation, which the published spec
+// leaves out.
+type certificateBundle struct {
+	gen.CertificateBundle
+	Pending pendingRef `json:"pending"`
+}
+
+// deletedBundle is a deleted certificate as the service sends it.
+type deletedBundle struct {
+	gen.DeletedCertificateBundle
+	Pending pendingRef `json:"pending"`
+}
+
+// pendingRef refers to a certificate's pending operation.
+type pendingRef struct {
+	ID string `json:"id"`
+}
+
+func certificateFromBundle(b *certificateBundle) *Certificate {
 	return &Certificate{
-		Properties:        propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
-		Policy:            policyFromWire(&b.Policy),
-		CER:               b.Cer,
-		KeyID:             b.Kid,
-		SecretID:          b.Sid,
-		PreserveCertOrder: deref(b.PreserveCertOrder),
+		Properties:         propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
+		Policy:             policyFromWire(&b.Policy),
+		CER:                b.Cer,
+		KeyID:              b.Kid,
+		SecretID:           b.Sid,
+		ContentType:        ContentType(b.ContentType),
+		PendingOperationID: b.Pending.ID,
+		PreserveCertOrder:  deref(b.PreserveCertOrder),
 	}
 }
 
-func deletedFromBundle(b *gen.DeletedCertificateBundle) *DeletedCertificate {
+func deletedFromBundle(b *deletedBundle) *DeletedCertificate {
 	return &DeletedCertificate{
 		Certificate: Certificate{
-			Properties:        propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
-			Policy:            policyFromWire(&b.Policy),
-			CER:               b.Cer,
-			KeyID:             b.Kid,
-			SecretID:          b.Sid,
-			PreserveCertOrder: deref(b.PreserveCertOrder),
+			Properties:         propertiesFromWire(b.ID, &b.Attributes, b.Tags, b.X509Thumbprint),
+			Policy:             policyFromWire(&b.Policy),
+			CER:                b.Cer,
+			KeyID:              b.Kid,
+			SecretID:           b.Sid,
+			ContentType:        ContentType(b.ContentType),
+			PendingOperationID: b.Pending.ID,
+			PreserveCertOrder:  deref(b.PreserveCertOrder),
 		},
 		RecoveryID:         b.RecoveryID,
 		DeletedOn:          b.DeletedDate.Time(),

@@ -101,13 +101,17 @@ func TestNoPolicy(t *testing.T) {
 			t.Errorf("policy %+v encodes as %s, want {}", p, b)
 		}
 	}
-	for _, js := range []string{`{}`, `{"policy":{}}`, `{"policy":null}`} {
-		var b gen.CertificateBundle
+	for _, js := range []string{`{}`, `{"policy":{}}`, `{"policy":null}`, `{"pending":null}`, `{"pending":{}}`} {
+		var b certificateBundle
 		if err := json.Unmarshal([]byte(js), &b); err != nil {
 			t.Fatal(err)
 		}
-		if got := certificateFromBundle(&b).Policy; got != nil {
-			t.Errorf("%s: policy = %+v, want nil", js, got)
+		got := certificateFromBundle(&b)
+		if got.Policy != nil {
+			t.Errorf("%s: policy = %+v, want nil", js, got.Policy)
+		}
+		if got.PendingOperationID != "" || got.ContentType != "" {
+			t.Errorf("%s: PendingOperationID %q, ContentType %q, want empty", js, got.PendingOperationID, got.ContentType)
 		}
 	}
 }
@@ -165,6 +169,7 @@ const bundleJSON = `{
   "cer": "MIIBAg==",
   "contentType": "application/x-pkcs12",
   "preserveCertOrder": true,
+  "pending": {"id": "https://myvault.vault.azure.net/certificates/web/pending"},
   "attributes": {"enabled": true, "nbf": 1700000000, "exp": 1731536000, "created": 1700000100, "updated": 1700000200,
                  "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90},
   "tags": {"env": "prod"},
@@ -197,16 +202,18 @@ func wantCertificate() *Certificate {
 			ID: testVault + "/certificates/web/policy", IssuerName: "Self", Subject: "CN=web",
 			Enabled: ptr(true), Created: time.Unix(1700000000, 0).UTC(), Updated: time.Unix(1700000000, 0).UTC(),
 		},
-		CER:               []byte{0x30, 0x82, 0x01, 0x02},
-		KeyID:             testVault + "/keys/web/" + testVersion,
-		SecretID:          testVault + "/secrets/web/" + testVersion,
-		PreserveCertOrder: true,
+		CER:                []byte{0x30, 0x82, 0x01, 0x02},
+		KeyID:              testVault + "/keys/web/" + testVersion,
+		SecretID:           testVault + "/secrets/web/" + testVersion,
+		ContentType:        ContentTypePKCS12,
+		PendingOperationID: testVault + "/certificates/web/pending",
+		PreserveCertOrder:  true,
 	}
 }
 
 func TestCertificateFromBundle(t *testing.T) {
 	t.Parallel()
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if err := json.Unmarshal([]byte(bundleJSON), &b); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +224,7 @@ func TestCertificateFromBundle(t *testing.T) {
 
 func TestDeletedFromWire(t *testing.T) {
 	t.Parallel()
-	var b gen.DeletedCertificateBundle
+	var b deletedBundle
 	js := bundleJSON[:len(bundleJSON)-1] + `, "recoveryId": "https://myvault.vault.azure.net/deletedcertificates/web",
 	  "deletedDate": 1700000300, "scheduledPurgeDate": 1707776300}`
 	if err := json.Unmarshal([]byte(js), &b); err != nil {
@@ -238,6 +245,7 @@ func TestDeletedFromWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want.Policy, want.CER, want.KeyID, want.SecretID, want.PreserveCertOrder = nil, nil, "", "", false
+	want.ContentType, want.PendingOperationID = "", ""
 	if diff := cmp.Diff(*want, deletedFromItem(&it)); diff != "" {
 		t.Errorf("item mismatch (-want +got):\n%s", diff)
 	}

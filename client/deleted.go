@@ -38,7 +38,7 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *
 		return nil, err
 	}
 	req, err := gen.NewDeleteCertificateRequest(c.server, name)
-	var b gen.DeletedCertificateBundle
+	var b deletedBundle
 	retryCtx, note := transport.WithRetryNote(ctx)
 	h, err := c.do(retryCtx, req, err, http.StatusOK, &b)
 	if err != nil {
@@ -47,7 +47,7 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *
 		}
 		return nil, err
 	}
-	if err := checkDeleted(label(req), &b, name); err != nil {
+	if err := checkDeleted(label(req), &b.DeletedCertificateBundle, name); err != nil {
 		return nil, err
 	}
 	deleted := deletedFromBundle(&b)
@@ -76,11 +76,11 @@ func (c *Client) GetDeletedCertificate(ctx context.Context, name string, opts *G
 		return nil, err
 	}
 	req, err := gen.NewGetDeletedCertificateRequest(c.server, name)
-	var b gen.DeletedCertificateBundle
+	var b deletedBundle
 	if _, err := c.do(ctx, req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
-	if err := checkDeleted(label(req), &b, name); err != nil {
+	if err := checkDeleted(label(req), &b.DeletedCertificateBundle, name); err != nil {
 		return nil, err
 	}
 	return deletedFromBundle(&b), nil
@@ -173,7 +173,7 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 		return nil, err
 	}
 	req, err := gen.NewRecoverDeletedCertificateRequest(c.server, name)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	h, err := c.do(createsState(ctx), req, err, http.StatusOK, &b)
 	if err != nil {
 		return nil, err

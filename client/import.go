@@ -83,7 +83,7 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 		body.PreserveCertOrder = &opts.PreserveCertOrder
 	}
 	req, err := gen.NewImportCertificateRequest(c.server, name, body)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if _, err := c.do(createsState(ctx), req, err, http.StatusOK, &b); err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]by
 		X509Certificates:      chain,
 	}
 	req, err := gen.NewMergeCertificateRequest(c.server, name, body)
-	var b gen.CertificateBundle
+	var b certificateBundle
 	if _, err := c.do(createsState(ctx), req, err, http.StatusCreated, &b); err != nil {
 		return nil, err
 	}

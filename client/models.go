@@ -17,6 +17,13 @@ type Certificate struct {
 	// when the policy makes the key exportable, its private key:
 	// https://{vault}/secrets/{name}/{version}.
 	SecretID string
+	// ContentType is the format of the secret that SecretID names.
+	ContentType ContentType
+	// PendingOperationID identifies the certificate's pending create or
+	// renewal operation, https://{vault}/certificates/{name}/pending, while
+	// there is one (read it with [Client.GetCertificateOperation]); empty
+	// otherwise.
+	PendingOperationID string
 	// PreserveCertOrder reports whether the chain is kept in the order it
 	// was imported.
 	PreserveCertOrder bool
