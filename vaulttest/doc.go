@@ -58,14 +58,25 @@
 //
 // # Time
 //
-// Waits the service shows (create completion, soft-delete visibility,
-// recovery, purge) are zero unless WithDelays or WithRealisticDelays set
-// them, and they are measured with the clock given by WithClock, so tests
-// advance a fake clock instead of sleeping.
+// The emulator runs on a clock of its own: the current time (or the
+// function given to WithClock), from the time WithStartTime names, moved
+// forward by Advance. Everything time-based follows it: attributes and
+// certificate validity, the waits the service shows (create completion,
+// soft-delete visibility, recovery, purge; zero unless WithDelays or
+// WithRealisticDelays set them), scheduled purges, throttling windows and
+// token expiry. Tests advance the clock instead of sleeping.
+//
+// Lifetime actions run when the clock passes their trigger: AutoRenew
+// starts a renewal as a create with the certificate's policy would (a new
+// key unless reuse_key; a certificate operation while in progress; with the
+// Unknown issuer, a pending operation that waits for a merge), and
+// EmailContacts records a Notification. Each runs once per version, in
+// order and dated when it was due, even when the clock jumps a year.
 //
 // # Known differences from the service
 //
-// Lifetime actions are stored but never run (no automatic renewal);
-// certificates from configured issuers are signed by the emulator's CA;
-// the P-256K curve is not supported.
+// Certificates from configured issuers are signed by the emulator's CA;
+// EmailContacts sends no e-mail (see Notifications); keys on the P-256K
+// curve cannot be made, so issuing a certificate on it fails with a 400
+// (policies with it are accepted and stored).
 package vaulttest

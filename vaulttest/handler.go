@@ -31,6 +31,7 @@ const maxBody = 1 << 20
 // a TLS listener; NewHandler gives one to embed in another server.
 type Handler struct {
 	cfg    *config
+	clock  *clock
 	vault  *vault
 	tokens *tokenService
 	log    *requestLog
@@ -122,6 +123,7 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 	}
 	h := &Handler{
 		cfg:    cfg,
+		clock:  cfg.clock,
 		vault:  v,
 		tokens: newTokenService(cfg, tokenKey, authority, resourceFor(base)),
 		log:    newRequestLog(cfg.logSize),
@@ -241,7 +243,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c := &call{w: rec, r: r, op: op, name: ep.name, version: ep.version, apiVersion: version, now: now}
+	h.vault.mu.Lock()
+	h.vault.runDue(now)
+	h.vault.mu.Unlock()
 	status, body, err := operations[op](h.vault, c)
+	if r.Method != http.MethodGet {
+		h.vault.changed()
+	}
 	if perr := h.persist(wrote(r.Method, ep, op, err)...); perr != nil {
 		err = &apiError{status: http.StatusInternalServerError, code: "InternalServerError",
 			message: "the emulator could not save its state file; the change may or may not be kept"}

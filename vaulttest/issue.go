@@ -35,7 +35,11 @@ var curves = map[string]elliptic.Curve{
 // generateKey makes a new private key of the policy's type and size.
 func generateKey(p *policy) (crypto.Signer, error) {
 	if p.isEC() {
-		return ecdsa.GenerateKey(curves[p.curve], rand.Reader)
+		curve := curves[p.curve]
+		if curve == nil {
+			return nil, fmt.Errorf("the emulator cannot make keys on curve %s", p.curve)
+		}
+		return ecdsa.GenerateKey(curve, rand.Reader)
 	}
 	return rsa.GenerateKey(rand.Reader, p.keySize)
 }

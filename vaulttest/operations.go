@@ -83,7 +83,7 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 		preserveOrder: body.PreserveCertOrder != nil && *body.PreserveCertOrder,
 		enabled:       body.CertificateAttributes.Enabled,
 	}
-	if p.issuerName == issuerUnknown {
+	if isIssuer(p.issuerName, issuerUnknown) {
 		op.statusDetails = detailsUnknown
 	}
 
@@ -131,8 +131,9 @@ func (v *vault) checkCreatable(key, name string, now time.Time) error {
 }
 
 // settle moves a certificate's operation on: a requested cancellation takes
-// effect, and a due create with the Self or a configured issuer completes
-// (or fails). Callers hold v.mu.
+// effect, and a create (or renewal) with the Self or a configured issuer
+// that is due by now completes, dated when it was due, or fails. Callers
+// hold v.mu.
 func (v *vault) settle(c *certificate, now time.Time) {
 	op := c.op
 	if op == nil || op.status != statusInProgress {
@@ -143,17 +144,23 @@ func (v *vault) settle(c *certificate, now time.Time) {
 			v.touch(certificateRecord(c.name))
 		}
 	}()
+	due, ok := v.opDue(op)
+	if !ok || now.Before(due) {
+		return
+	}
+	// The operation completes when it was due, not when it is looked at;
+	// one held back by Delays.PendingPolls completes at the poll.
+	if !op.renewal && v.cfg.delays.PendingPolls > 0 {
+		due = now
+	}
+	now = due
+	v.changed()
 	if op.cancel {
 		op.status, op.statusDetails = statusCancelled, detailsCancelled
 		return
 	}
-	d := v.cfg.delays
-	if op.policy.issuerName == issuerUnknown || now.Before(op.created.Add(d.Create)) ||
-		(d.PendingPolls > 0 && op.polls <= d.PendingPolls) {
-		return
-	}
 	var ca *certAuthority
-	if op.policy.issuerName != issuerSelf {
+	if !isIssuer(op.policy.issuerName, issuerSelf) {
 		iss := v.issuers[nameKey(op.policy.issuerName)]
 		switch {
 		case iss == nil:
@@ -308,7 +315,7 @@ func (v *vault) mergeCertificate(c *call) (int, any, error) {
 	if !cert.pending() {
 		return 0, nil, pendingNotFound(c.name)
 	}
-	if op.policy.issuerName != issuerUnknown {
+	if !isIssuer(op.policy.issuerName, issuerUnknown) {
 		return 0, nil, badParameter("certificate %q was requested from issuer %q; only Unknown-issuer requests are merged", c.name, op.policy.issuerName)
 	}
 	leaf := leafIndex(certs, op.key.Public())

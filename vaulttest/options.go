@@ -91,7 +91,9 @@ type config struct {
 	clients         map[string]clientCredential
 	lenientAuth     bool
 	tokenLifetime   time.Duration
-	now             func() time.Time
+	now             func() time.Time // the emulator's clock once newConfig is done
+	start           time.Time
+	clock           *clock
 	delays          Delays
 	recoverableDays int
 	purgeProtection bool
@@ -132,6 +134,8 @@ func newConfig(opts []Option) (*config, error) {
 			return nil, err
 		}
 	}
+	c.clock = newClock(c.now, c.start)
+	c.now = c.clock.now
 	return c, nil
 }
 
@@ -278,9 +282,11 @@ func WithTokenLifetime(d time.Duration) Option {
 	}
 }
 
-// WithClock replaces time.Now for everything the emulator dates or times:
-// attributes, certificate validity, delays, token expiry, scheduled purges
-// and the request log's times. TLS certificates and the certificate Seed
+// WithClock replaces time.Now as the source of the emulator's clock, which
+// dates or times everything in the vault: attributes, certificate validity,
+// delays, lifetime actions, token expiry, scheduled purges, throttling
+// windows and the request log's times. WithStartTime and Advance move the
+// clock away from its source. TLS certificates and the certificate Seed
 // shares keep using the real time, and so do Faults.Latency and the
 // request log's durations.
 func WithClock(now func() time.Time) Option {

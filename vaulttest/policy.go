@@ -57,7 +57,10 @@ func (p *policy) hasSANs() bool {
 	return len(p.dnsNames)+len(p.emails)+len(p.upns)+len(p.ipAddresses)+len(p.uris) > 0
 }
 
-var curveSizes = map[string]int{"P-256": 256, "P-384": 384, "P-521": 521}
+// curveSizes are the EC curves a policy may name. The emulator cannot make
+// keys on P-256K (see curves), but stores policies that name it, as the
+// service does.
+var curveSizes = map[string]int{"P-256": 256, "P-256K": 256, "P-384": 384, "P-521": 521}
 
 var keyUsageNames = []string{
 	"digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
@@ -204,7 +207,7 @@ func (p *policy) validate() error {
 	case "EC", "EC-HSM":
 		size, ok := curveSizes[p.curve]
 		if !ok {
-			return badParameter("policy key_props.crv %q is not supported; use P-256, P-384 or P-521", p.curve)
+			return badParameter("policy key_props.crv %q is not supported; use P-256, P-256K, P-384 or P-521", p.curve)
 		}
 		if p.keySize != size {
 			return badParameter("policy key_props.key_size %d does not match curve %s", p.keySize, p.curve)
@@ -268,6 +271,9 @@ func (p *policy) completeForIssuance() error {
 	if p.subject == "" && !p.hasSANs() {
 		return badParameter("policy x509_props needs a subject or at least one subject alternative name")
 	}
+	if p.isEC() && curves[p.curve] == nil {
+		return badParameter("policy key_props.crv %s: the emulator cannot issue certificates on this curve (a known difference from the service); use P-256, P-384 or P-521", p.curve)
+	}
 	if p.keyUsage == nil {
 		if p.isEC() {
 			p.keyUsage = []string{"digitalSignature"}
@@ -290,7 +296,7 @@ func (p *policy) defaultLifetime() {
 		return
 	}
 	action := gen.CertificatePolicyActionAutoRenew
-	if p.issuerName == issuerUnknown {
+	if isIssuer(p.issuerName, issuerUnknown) {
 		action = gen.CertificatePolicyActionEmailContacts
 	}
 	p.lifetimeActions = []gen.LifetimeAction{{

@@ -148,6 +148,7 @@ func (h *Handler) seed(n int, opts *SeedOptions) ([]string, error) {
 	}
 	slices.Sort(v.names)
 	slices.Sort(v.delNames)
+	v.changed()
 	return names, nil
 }
 
@@ -233,6 +234,7 @@ func (h *Handler) addCertificate(sc SeedCertificate) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("vaulttest: add certificate %q: %w", sc.Name, err)
 	}
+	v.changed()
 	return v.urls.version(cert.name, ver.id), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -26,10 +27,14 @@ type vault struct {
 	contacts  []gen.Contact // nil: none set
 	backupKey []byte
 	ca        *certAuthority // signs the certificates of configured issuers
+	notes     []Notification // EmailContacts lifetime actions that fired
 
 	// unsaved holds the records changed since the last commit to the state
 	// file (see touch); nil without WithStateFile.
 	unsaved map[recordKey]struct{}
+
+	dueChanged atomic.Bool // something changed that runDue must look at
+	nextDue    time.Time   // nothing is due before; see runDue
 }
 
 // certificate is one certificate name with its versions, policy and latest
@@ -58,6 +63,7 @@ type version struct {
 	created       time.Time
 	updated       time.Time
 	tags          map[string]string
+	fired         map[string]bool // lifetime actions run for this version
 }
 
 // operation is a certificate's create operation.
@@ -76,6 +82,7 @@ type operation struct {
 	enabled       *bool
 	tags          map[string]string
 	preserveOrder bool
+	renewal       bool // started by an AutoRenew lifetime action
 }
 
 type deletedCertificate struct {
