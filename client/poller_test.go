@@ -631,3 +631,43 @@ func TestPollerStatusWhileWaiting(t *testing.T) {
 		}
 	})
 }
+
+// TestFindPollerHonoursEveryRetryAfter checks that the delete poller waits
+// as long as each answer asks, the first (the DELETE's) included: a zero
+// wait polls at once, a 404 with Retry-After waits that long, and an answer
+// without one falls back to the poll frequency.
+func TestFindPollerHonoursEveryRetryAfter(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mux, _ := setup(t)
+		clk := newClock()
+		mux.HandleFunc("DELETE /certificates/web", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			reply(w, 200, deletedJSON)
+		})
+		gets := 0
+		mux.HandleFunc("GET /deletedcertificates/web", func(w http.ResponseWriter, r *http.Request) {
+			clk.tick()
+			switch gets++; gets {
+			case 1:
+				w.Header().Set("retry-after-ms", "1500")
+				reply(w, 404, `{"error":{"code":"CertificateNotFound","message":"not yet"}}`)
+			case 2:
+				reply(w, 404, `{"error":{"code":"CertificateNotFound","message":"not yet"}}`)
+			default:
+				reply(w, 200, deletedJSON)
+			}
+		})
+		p, err := c.BeginDeleteCertificate(t.Context(), "web", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		at := clk.times()
+		if len(at) != 3 || at[0] != 0 || !within(at[1], 1500*time.Millisecond) || !within(at[2]-at[1], defaultPollFrequency) {
+			t.Errorf("polls at %v, want at once, 1.5s later, then the poll frequency later", at)
+		}
+	})
+}

@@ -53,7 +53,8 @@ func (c *Client) prepare(req *http.Request, err error) (*http.Request, error) {
 // send sends req, whose URL is complete and points at the vault, and
 // decodes the response into out when its status is ok. Every operation's
 // response goes through here: its body is read once, into a pooled buffer,
-// up to maxResponseBody bytes; other statuses become a *ResponseError.
+// up to maxResponseBody bytes; other statuses become a *ResponseError,
+// returned with the response's header.
 func (c *Client) send(ctx context.Context, req *http.Request, ok int, out any) (http.Header, error) {
 	req = req.WithContext(ctx)
 	req.Header["Accept"] = jsonMediaType
@@ -70,7 +71,9 @@ func (c *Client) send(ctx context.Context, req *http.Request, ok int, out any) (
 			req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
 	}
 	if resp.StatusCode != ok {
-		return nil, newResponseError(req, resp, rb.buf.Bytes())
+		// The header goes with the error: a poller reads Retry-After from
+		// a 404 that means "not yet".
+		return resp.Header, newResponseError(req, resp, rb.buf.Bytes())
 	}
 	if out != nil {
 		if err := json.Unmarshal(rb.buf.Bytes(), out); err != nil {

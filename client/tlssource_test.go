@@ -132,7 +132,8 @@ func TestTLSSourceInterval(t *testing.T) {
 }
 
 // TestTLSSourceBeforeExpiry checks that a source with a long interval still
-// checks when the leaf reaches 80% of its validity.
+// checks when the leaf reaches 80% of its validity, when the vault's default
+// policy renews the certificate, and serves the renewal from then on.
 func TestTLSSourceBeforeExpiry(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -150,7 +151,6 @@ func TestTLSSourceBeforeExpiry(t *testing.T) {
 		life := leaf.NotAfter.Sub(leaf.NotBefore)
 		renewal := leaf.NotBefore.Add(life - life/5)
 
-		v2 := create(t, c, "web", ecPolicy())
 		h.ResetRequests()
 		time.Sleep(time.Until(renewal) - time.Second)
 		synctest.Wait()
@@ -159,8 +159,15 @@ func TestTLSSourceBeforeExpiry(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if !bytes.Equal(served(t, src), v2.CER) {
-			t.Fatal("the new version is not served after 80% of the validity")
+		latest, err := c.GetCertificate(t.Context(), "web", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if latest.Properties.Version == v1.Properties.Version {
+			t.Fatal("the vault did not renew the certificate at 80% of its validity")
+		}
+		if !bytes.Equal(served(t, src), latest.CER) {
+			t.Fatal("the renewal is not served after 80% of the validity")
 		}
 	})
 }

@@ -10,12 +10,17 @@ import (
 )
 
 // getCertificate answers GET /certificates/{name}/{version}; an empty
-// version means the latest, and only that answer carries the policy.
+// version means the latest, and only that answer carries the policy. Its
+// 404 for a certificate being recovered says how long that takes.
 func (v *vault) getCertificate(c *call) (int, any, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	cert, ver, err := v.liveVersion(c)
 	if err != nil {
+		if r := v.certs[nameKey(c.name)]; r != nil && c.now.Before(r.visibleAt) {
+			// Being recovered: say how long that takes.
+			setRetryAfter(c.w.Header(), r.visibleAt.Sub(c.now))
+		}
 		return 0, nil, err
 	}
 	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil

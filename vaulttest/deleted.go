@@ -10,7 +10,10 @@ import (
 // deleteCertificate answers DELETE /certificates/{name} with the deleted
 // certificate. With soft delete it stays recoverable for the vault's
 // recoverable days; it shows in the deleted views only after Delays.Delete.
-// A pending operation is dropped with it.
+// A pending operation is dropped with it. Its answer says how long the
+// deletion takes (Retry-After and retry-after-ms), and so do the 404s of
+// GET /deletedcertificates/{name} meanwhile, so that pollers wait exactly
+// that long.
 func (v *vault) deleteCertificate(c *call) (int, any, error) {
 	name := c.name
 	key := nameKey(name)
@@ -32,6 +35,7 @@ func (v *vault) deleteCertificate(c *call) (int, any, error) {
 		visibleAt: c.now.Add(v.cfg.delays.Delete),
 	}
 	v.putDeleted(d)
+	setRetryAfter(c.w.Header(), v.cfg.delays.Delete)
 	return http.StatusOK, v.deletedBundle(cert, d), nil
 }
 
@@ -41,6 +45,9 @@ func (v *vault) getDeleted(c *call) (int, any, error) {
 	defer v.mu.Unlock()
 	d := v.deletedCert(nameKey(c.name), c.now)
 	if d == nil || !d.shown(c.now) {
+		if d != nil {
+			setRetryAfter(c.w.Header(), d.visibleAt.Sub(c.now))
+		}
 		return 0, nil, deletedNotFound(c.name)
 	}
 	return http.StatusOK, v.deletedBundle(d.cert, d), nil
@@ -99,6 +106,8 @@ func (v *vault) purgeDeleted(c *call) (int, any, error) {
 
 // recoverDeleted answers POST /deletedcertificates/{name}/recover with the
 // recovered certificate, which reads as missing until Delays.Recover passed.
+// Like the delete, its answer says how long that is (Retry-After and
+// retry-after-ms), for the client's poller.
 func (v *vault) recoverDeleted(c *call) (int, any, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -110,5 +119,6 @@ func (v *vault) recoverDeleted(c *call) (int, any, error) {
 	v.dropDeleted(nameKey(cert.name))
 	cert.visibleAt = c.now.Add(v.cfg.delays.Recover)
 	v.putLive(cert)
+	setRetryAfter(c.w.Header(), v.cfg.delays.Recover)
 	return http.StatusOK, v.bundle(cert, cert.latest(), true), nil
 }

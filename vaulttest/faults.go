@@ -174,6 +174,14 @@ var faultCodes = map[int]string{
 
 func every(n, period int) bool { return period > 0 && n%period == 0 }
 
+// setRetryAfter tells a poller how long to wait before it asks again:
+// Retry-After in whole seconds, rounded up, and retry-after-ms exactly.
+func setRetryAfter(h http.Header, d time.Duration) {
+	d = max(d, 0)
+	h.Set("Retry-After", seconds(d))
+	h.Set("retry-after-ms", strconv.FormatInt(d.Milliseconds(), 10))
+}
+
 // seconds formats d as whole seconds, rounded up, for Retry-After.
 func seconds(d time.Duration) string {
 	if d <= 0 {

@@ -97,7 +97,7 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 
 	h := c.w.Header()
 	h.Set("Location", v.urls.pending(cert.name)+"?api-version="+url.QueryEscape(c.apiVersion)+"&request_id="+op.requestID)
-	h.Set("Retry-After", seconds(v.cfg.delays.Create))
+	setRetryAfter(h, v.cfg.delays.Create)
 	return http.StatusAccepted, v.operationWire(cert), nil
 }
 
@@ -246,6 +246,12 @@ func (v *vault) getOperation(c *call) (int, any, error) {
 	if cert.pending() {
 		cert.op.polls++
 		v.settle(cert, c.now)
+	}
+	if cert.pending() {
+		// Say when the operation completes, if it does by itself.
+		if due, ok := v.opDue(cert.op); ok {
+			setRetryAfter(c.w.Header(), due.Sub(c.now))
+		}
 	}
 	return http.StatusOK, v.operationWire(cert), nil
 }

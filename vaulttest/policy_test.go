@@ -29,7 +29,9 @@ func TestPolicyKeyDefaults(t *testing.T) {
 		{"not exportable", gen.KeyProperties{Exportable: ptr(false)}, "RSA", 2048, "", false, ""},
 		{"rsa 1024", gen.KeyProperties{KeySize: 1024}, "", 0, "", false, "key_size 1024"},
 		{"oct", gen.KeyProperties{KeyType: "oct"}, "", 0, "", false, `kty "oct"`},
-		{"p-256k", gen.KeyProperties{Curve: "P-256K"}, "", 0, "", false, `crv "P-256K"`},
+		{"p-256k", gen.KeyProperties{Curve: "P-256K"}, "EC", 256, "P-256K", true, ""},
+		{"p-256k by size", gen.KeyProperties{KeyType: "EC-HSM", Curve: "P-256K", KeySize: 256}, "EC-HSM", 256, "P-256K", true, ""},
+		{"secp256k1", gen.KeyProperties{Curve: "SECP256K1"}, "", 0, "", false, `crv "SECP256K1"`},
 		{"ec size mismatch", gen.KeyProperties{Curve: "P-256", KeySize: 384}, "", 0, "", false, "does not match curve"},
 		{"rsa with curve", gen.KeyProperties{KeyType: "RSA", Curve: "P-256"}, "", 0, "", false, "not valid for key type"},
 	}
