@@ -1,8 +1,12 @@
 package vaulttest
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sync/atomic"
 	"time"
 )
@@ -65,4 +69,80 @@ func (h *Handler) Advance(d time.Duration) (time.Time, error) {
 		return now, fmt.Errorf("vaulttest: the clock moved to %v but the state file could not be saved: %w", now, err)
 	}
 	return now, nil
+}
+
+// ClockPath is the path of the clock endpoint that WithClockEndpoint
+// enables, outside Key Vault's paths.
+const ClockPath = "/vaulttest/clock"
+
+// WithClockEndpoint serves the emulator's clock at ClockPath, for programs
+// that cannot call Advance, such as tests in other languages against
+// cmd/kvemulator. GET answers {"now": "<RFC 3339 time>"}; POST with
+// {"advance": "<Go duration, such as 720h>"} or {"to": "<RFC 3339 time>"}
+// moves the clock forward as Advance does and answers the new time. The
+// endpoint needs no token, so it is off unless this option is given.
+func WithClockEndpoint() Option {
+	return func(c *config) error {
+		c.clockEndpoint = true
+		return nil
+	}
+}
+
+type clockAnswer struct {
+	Now time.Time `json:"now"`
+}
+
+// serveClock answers the clock endpoint.
+func (h *Handler) serveClock(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, clockAnswer{Now: h.Now()})
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: "MethodNotAllowed", message: "the clock endpoint supports GET and POST"})
+		return
+	}
+	var body struct {
+		Advance *string `json:"advance"`
+		To      *string `json:"to"`
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&body)
+	}
+	if err != nil {
+		writeError(w, badParameter(`the clock endpoint wants {"advance": "720h"} or {"to": "2030-01-02T15:04:05Z"}`))
+		return
+	}
+	var d time.Duration
+	switch {
+	case (body.Advance == nil) == (body.To == nil):
+		writeError(w, badParameter(`give exactly one of "advance" and "to"`))
+		return
+	case body.Advance != nil:
+		if d, err = time.ParseDuration(*body.Advance); err != nil || d < 0 {
+			writeError(w, badParameter("advance %q is not a duration of zero or more, such as 720h", *body.Advance))
+			return
+		}
+	default:
+		to, err := time.Parse(time.RFC3339Nano, *body.To)
+		if err != nil {
+			writeError(w, badParameter("to %q is not an RFC 3339 time", *body.To))
+			return
+		}
+		if d = to.Sub(h.Now()); d < 0 {
+			writeError(w, badParameter("to %s is before the emulator's time %s; the clock only moves forward", *body.To, h.Now().Format(time.RFC3339)))
+			return
+		}
+	}
+	now, err := h.Advance(d)
+	if err != nil {
+		writeError(w, badParameter("%v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, clockAnswer{Now: now})
 }

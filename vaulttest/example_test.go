@@ -178,3 +178,43 @@ func ExampleHandler_SetFaults() {
 	// true
 	// true
 }
+
+// Start the emulator's clock on a date of your choice and move it forward:
+// the certificate's AutoRenew action runs when the clock passes its trigger,
+// 30 days before expiry, and EmailContacts actions would leave
+// Notifications. No test waits for a year.
+func ExampleHandler_Advance() {
+	srv := vaulttest.NewServer(vaulttest.WithStartTime(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
+	defer srv.Close()
+	c, err := client.New(srv.URL, srv.TokenSource(), client.WithHTTPClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	policy := client.DefaultPolicy()
+	policy.ValidityInMonths = 12
+	policy.LifetimeActions = []client.LifetimeAction{{Action: client.ActionAutoRenew, DaysBeforeExpiry: 30}}
+	poller, err := c.BeginCreateCertificate(ctx, "web", policy, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	first, err := poller.Wait(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// A year later the vault has renewed the certificate.
+	if _, err := srv.Advance(365 * 24 * time.Hour); err != nil {
+		log.Fatal(err)
+	}
+	latest, err := c.GetCertificate(ctx, "web", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(first.Certificate.Properties.NotBefore.Format(time.DateOnly))
+	fmt.Println(latest.Properties.NotBefore.Format(time.DateOnly), latest.Properties.Version != first.Certificate.Properties.Version)
+	// Output:
+	// 2030-01-01
+	// 2030-12-02 true
+}

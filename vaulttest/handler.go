@@ -196,6 +196,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if h.cfg.clockEndpoint && r.URL.Path == ClockPath {
+		entry.Operation = "Clock"
+		h.serveClock(rec, r)
+		return
+	}
 	segs, valid := splitPath(r.URL.EscapedPath())
 	var ep endpoint
 	found := false

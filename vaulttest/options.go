@@ -94,6 +94,7 @@ type config struct {
 	now             func() time.Time // the emulator's clock once newConfig is done
 	start           time.Time
 	clock           *clock
+	clockEndpoint   bool
 	delays          Delays
 	recoverableDays int
 	purgeProtection bool

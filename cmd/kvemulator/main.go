@@ -12,7 +12,10 @@
 // answers with a success is on disk before the answer (in the file and a
 // journal beside it, mode 0600: they hold private keys), so the vault
 // survives SIGKILL and power loss; SIGINT and SIGTERM fold the journal into
-// the file. Run with -h for all flags.
+// the file. -start-time starts the emulator's clock at a given time, and
+// -clock-endpoint lets tests move it forward (POST /vaulttest/clock with
+// {"advance": "720h"}), which runs the lifetime actions that come due, such
+// as renewals. Run with -h for all flags.
 package main
 
 import (
@@ -55,7 +58,8 @@ type settings struct {
 	throttle, throttleEvery, failEvery        int
 	recoverableDays, pageSize, emptyPages     int
 	realistic, lenient, purgeProtection       bool
-	noSoftDelete, verbose                     bool
+	noSoftDelete, verbose, clockEndpoint      bool
+	startTime                                 time.Time
 }
 
 func parseFlags(args []string, stderr io.Writer) (*settings, error) {
@@ -82,6 +86,19 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.IntVar(&s.pageSize, "page-size", 25, "list page size when requests have no maxresults (1..25)")
 	fs.IntVar(&s.emptyPages, "empty-pages", 0, "serve `n` empty pages before each page of a list")
 	fs.BoolVar(&s.verbose, "v", false, "log every request to stderr")
+	fs.Func("start-time", "start the emulator's clock at this RFC 3339 `time` (such as 2030-01-02T15:04:05Z) instead of now", func(v string) error {
+		t, err := time.Parse(time.RFC3339, v)
+		switch {
+		case err != nil:
+			return errors.New("want an RFC 3339 time such as 2030-01-02T15:04:05Z")
+		case t.IsZero():
+			return errors.New("the zero time cannot be a start time")
+		}
+		s.startTime = t
+		return nil
+	})
+	fs.BoolVar(&s.clockEndpoint, "clock-endpoint", false, "serve the emulator's clock at "+vaulttest.ClockPath+
+		` without a token: GET reads it, POST {"advance":"720h"} or {"to":"<RFC 3339 time>"} moves it forward, running the lifetime actions due`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -118,6 +135,12 @@ func (s *settings) options(stderr io.Writer) []vaulttest.Option {
 	}
 	if s.noSoftDelete {
 		opts = append(opts, vaulttest.WithoutSoftDelete())
+	}
+	if !s.startTime.IsZero() {
+		opts = append(opts, vaulttest.WithStartTime(s.startTime))
+	}
+	if s.clockEndpoint {
+		opts = append(opts, vaulttest.WithClockEndpoint())
 	}
 	if s.verbose {
 		opts = append(opts, vaulttest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
@@ -238,6 +261,12 @@ func printBanner(w io.Writer, s *settings, srv *vaulttest.Server, loaded bool) {
 	case s.statePath != "":
 		state = s.statePath + " (new)"
 	}
+	clock := "the current time; no clock endpoint (see -clock-endpoint)"
+	if s.clockEndpoint {
+		clock = fmt.Sprintf("%s; move it with POST %s%s", srv.Now().UTC().Format(time.RFC3339), srv.URL, vaulttest.ClockPath)
+	} else if !s.startTime.IsZero() {
+		clock = "started at " + s.startTime.UTC().Format(time.RFC3339) + "; no clock endpoint (see -clock-endpoint)"
+	}
 	tokenURL := srv.AuthorityHost() + "/" + srv.TenantID() + "/oauth2/v2.0/token"
 	resolve := func(h string) string { return fmt.Sprintf("--resolve %s:%s:%s", h, port, ip) }
 	fmt.Fprintf(w, `kvemulator: serving vault %s
@@ -246,6 +275,7 @@ func printBanner(w io.Writer, s *settings, srv *vaulttest.Server, loaded bool) {
   scope:          %s/.default
   CA certificate: %s
   state:          %s
+  clock:          %s
 
 Point clients at it:
   1. Trust the CA: SSL_CERT_FILE=%s for Go programs, curl --cacert %s, or your platform's trust store.
@@ -260,7 +290,7 @@ Point clients at it:
 
 Stop with Ctrl+C (SIGINT) or SIGTERM.
 `,
-		srv.URL, srv.TenantID(), tokenURL, creds, srv.Resource(), ca, state,
+		srv.URL, srv.TenantID(), tokenURL, creds, srv.Resource(), ca, state, clock,
 		ca, ca,
 		ip, ip, host, auth.Hostname(), resolve(host), resolve(auth.Hostname()),
 		ca, resolve(auth.Hostname()), srv.Resource(), tokenURL,

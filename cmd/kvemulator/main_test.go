@@ -213,6 +213,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-state", garbage}, "state is not valid JSON"},
 		{[]string{"-state", dir}, "read state"},
 		{[]string{"-ca-out", filepath.Join(dir, "missing", "ca.pem")}, "write CA certificate"},
+		{[]string{"-start-time", "next monday"}, "RFC 3339"},
+		{[]string{"-start-time", "0001-01-01T00:00:00Z"}, "zero time"},
 	}
 	for _, tt := range tests {
 		// A free port, unless the case is about the address.
@@ -248,5 +250,73 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d entries left, want only f", len(entries))
+	}
+}
+
+// TestRunClock starts the emulator at a given time with the clock endpoint,
+// moves the clock past a certificate's AutoRenew trigger over HTTP, as a
+// test in another language would, and finds the renewal.
+func TestRunClock(t *testing.T) {
+	t.Parallel()
+	s, out, stop := start(t, "-start-time", "2030-01-02T03:04:05Z", "-clock-endpoint")
+	if !strings.Contains(out.String(), "clock:          2030-01-02T03:04:05Z; move it with POST "+s.URL+vaulttest.ClockPath) {
+		t.Errorf("the banner does not show the clock:\n%s", out.String())
+	}
+	policy := map[string]any{
+		"key_props":        map[string]any{"kty": "EC"},
+		"x509_props":       map[string]any{"subject": "CN=renewed", "validity_months": 1},
+		"issuer":           map[string]any{"name": "Self"},
+		"lifetime_actions": []any{map[string]any{"trigger": map[string]any{"days_before_expiry": 10}, "action": map[string]any{"action_type": "AutoRenew"}}},
+	}
+	if st, data := call(t, s, "POST", "/certificates/renewed/create", map[string]any{"policy": policy}); st != http.StatusAccepted {
+		t.Fatalf("create: %d %s", st, data)
+	}
+	clock := func(method, body string) time.Time {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), method, s.URL+vaulttest.ClockPath, strings.NewReader(body))
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		var a struct{ Now time.Time }
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &a) != nil {
+			t.Fatalf("%s %s: %d %s", method, body, resp.StatusCode, data)
+		}
+		return a.Now
+	}
+	// The clock runs on from its start, as the real one does.
+	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got := clock("GET", ""); got.Before(start) || got.After(start.Add(time.Minute)) {
+		t.Errorf("GET clock: %v, want just after %v", got, start)
+	}
+	if got, want := clock("POST", `{"advance": "720h"}`), start.Add(720*time.Hour); got.Before(want) || got.After(want.Add(time.Minute)) {
+		t.Errorf("POST clock: %v, want just after %v", got, want)
+	}
+	st, data := call(t, s, "GET", "/certificates/renewed/versions", nil)
+	var list gen.CertificateListResult
+	if err := json.Unmarshal(data, &list); st != http.StatusOK || err != nil || len(list.Value) != 2 {
+		t.Errorf("versions after the trigger: %d %s", st, data)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClockFlagsOffByDefault(t *testing.T) {
+	t.Parallel()
+	s, out, _ := start(t)
+	if !strings.Contains(out.String(), "no clock endpoint") {
+		t.Errorf("the banner does not say the clock endpoint is off:\n%s", out.String())
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", s.URL+vaulttest.ClockPath, strings.NewReader(`{"advance":"1h"}`))
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("the clock endpoint answers without -clock-endpoint")
 	}
 }

@@ -107,6 +107,10 @@ func openEmulator(w io.Writer, opts Options) (*Vault, error) {
 	return &Vault{Client: c, Emulated: true, srv: srv}, nil
 }
 
+// Emulator returns the emulator Open started, to move its clock for
+// example, or nil for a real vault.
+func (v *Vault) Emulator() *vaulttest.Server { return v.srv }
+
 // Close stops the emulator, if Open started one.
 func (v *Vault) Close() {
 	if v.srv != nil {

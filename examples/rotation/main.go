@@ -1,0 +1,186 @@
+// Command rotation shows Key Vault renewing a certificate by its policy's
+// AutoRenew lifetime action, and a TLS server picking up the renewed version
+// without a restart.
+//
+// The renewal happens 30 days before the certificate expires. Against the
+// in-process emulator the example moves the emulator's clock there, so the
+// whole year passes at once; against a real vault (AZURE_KEYVAULT_URL) it
+// sets everything up, shows the policy and stops, since a real vault
+// renews on the calendar:
+//
+//	go run ./examples/rotation
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/kvcerts/kvcerts/client"
+	"github.com/kvcerts/kvcerts/examples/internal/exampleutil"
+)
+
+// serverAuth is the extended key usage of TLS server certificates.
+const serverAuth = "1.3.6.1.5.5.7.3.1"
+
+func main() { exampleutil.Main(run) }
+
+func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
+	c := v.Client
+	name := v.Name("rotating")
+
+	// A one-year certificate for localhost that the vault renews, with a
+	// new key, 30 days before it expires.
+	policy := client.DefaultPolicy()
+	policy.KeyType, policy.KeySize, policy.KeyCurve = client.KeyTypeEC, 0, client.KeyCurveP256
+	policy.Subject = "CN=localhost"
+	policy.SubjectAlternativeNames = client.SubjectAlternativeNames{DNSNames: []string{"localhost"}}
+	policy.EnhancedKeyUsages = []string{serverAuth}
+	policy.ValidityInMonths = 12
+	policy.LifetimeActions = []client.LifetimeAction{{Action: client.ActionAutoRenew, DaysBeforeExpiry: 30}}
+	fmt.Fprintf(w, "Creating certificate %q, valid 12 months, renewed 30 days before it expires.\n", name)
+	poller, err := c.BeginCreateCertificate(ctx, name, policy, nil)
+	if err != nil {
+		return err
+	}
+	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p, err := c.BeginDeleteCertificate(context.WithoutCancel(ctx), name, nil); err == nil {
+			_, _ = exampleutil.Wait(context.WithoutCancel(ctx), w, "Deleting "+name, p)
+		}
+	}()
+
+	src, err := c.NewTLSSource(ctx, name, nil)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	url, stop, err := serve(src)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(w, "Serving HTTPS at %s with the certificate from the vault.\n", url)
+	versions := []*client.Certificate{created.Certificate}
+	before, err := get(ctx, w, url, versions)
+	if err != nil {
+		return err
+	}
+
+	srv := v.Emulator()
+	if srv == nil {
+		fmt.Fprintf(w, "A real vault renews %q on %s; the server picks the renewal up at its next check.\n",
+			name, created.Certificate.Properties.Expires.AddDate(0, 0, -30).Format(time.DateOnly))
+		return nil
+	}
+
+	// Move the emulator's clock to a day past the trigger: the vault runs
+	// the AutoRenew action as the clock passes it.
+	trigger := created.Certificate.Properties.Expires.AddDate(0, 0, -30)
+	now, err := srv.Advance(trigger.Sub(srv.Now()) + 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Moved the emulator's clock forward to %s, a day past the renewal trigger.\n", now.Format(time.DateOnly))
+	latest, err := c.GetCertificate(ctx, name, nil)
+	if err != nil {
+		return err
+	}
+	if latest.Properties.Version == created.Certificate.Properties.Version {
+		return errors.New("the vault did not renew the certificate")
+	}
+	versions = append(versions, latest)
+	fmt.Fprintf(w, "The vault renewed %q: version %s, valid from %s to %s.\n", name, latest.Properties.Version,
+		latest.Properties.NotBefore.Format(time.DateOnly), latest.Properties.Expires.Format(time.DateOnly))
+
+	// The source checks the vault every hour, and when its certificate
+	// reaches 80% of its validity, by the real clock; Refresh checks now.
+	if err := src.Refresh(ctx); err != nil {
+		return err
+	}
+	after, err := get(ctx, w, url, versions)
+	if err != nil {
+		return err
+	}
+	if after == before {
+		return fmt.Errorf("the server still presents version %d after the renewal", before)
+	}
+	fmt.Fprintf(w, "The server went from version %d to the renewed version %d without a restart.\n", before, after)
+	return nil
+}
+
+// serve starts an HTTPS server on a loopback port that takes its
+// certificate from src, and returns its URL and a function that stops it.
+func serve(src *client.TLSSource) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	server := &http.Server{
+		TLSConfig: &tls.Config{GetCertificate: src.GetCertificate},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "hello over TLS")
+		}),
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.ServeTLS(ln, "", "") }()
+	stop := func() {
+		server.Close()
+		<-served
+	}
+	return "https://" + ln.Addr().String() + "/", stop, nil
+}
+
+// get makes a request to url over a new connection (so a new TLS
+// handshake) that trusts the given versions of the certificate, which are
+// self-signed, and says which version the server presented: its position
+// in versions, from 1.
+func get(ctx context.Context, w io.Writer, url string, versions []*client.Certificate) (int, error) {
+	roots := x509.NewCertPool()
+	for _, v := range versions {
+		cert, err := x509.ParseCertificate(v.CER)
+		if err != nil {
+			return 0, fmt.Errorf("parsing version %s: %w", v.Properties.Version, err)
+		}
+		roots.AddCert(cert)
+	}
+	// The emulator's clock may be ahead of the real one: check the
+	// certificates' validity at the time the vault issued the last one.
+	at := versions[len(versions)-1].Properties.NotBefore
+	hc := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: "localhost", Time: func() time.Time { return at }},
+		DisableKeepAlives: true,
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	leaf := resp.TLS.PeerCertificates[0]
+	i := slices.IndexFunc(versions, func(v *client.Certificate) bool { return bytes.Equal(v.CER, leaf.Raw) })
+	if i < 0 {
+		return 0, errors.New("the server presented a certificate that is no version of ours")
+	}
+	fmt.Fprintf(w, "GET %s: %q, from a server presenting version %d of %d (%s, valid until %s).\n",
+		url, body, i+1, len(versions), versions[i].Properties.Version, leaf.NotAfter.Format(time.DateOnly))
+	return i + 1, nil
+}
