@@ -66,6 +66,11 @@ func newPager[W, T any](c *Client, maxResults int, token string, first func(maxR
 			return nil, "", err
 		}
 		items, next := page(&w)
+		for i, it := range items {
+			if err := checkListed(label(req), i, it); err != nil {
+				return nil, "", err
+			}
+		}
 		return items, next, nil
 	}
 	switch {

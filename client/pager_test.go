@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"strconv"
 	"strings"
@@ -426,4 +427,62 @@ func TestListShapes(t *testing.T) {
 	if fromPages[0] == fromPages[1] {
 		t.Error("two items of a page share one value")
 	}
+}
+
+// TestListedItemsWithoutIdentityRefused checks that every listing refuses a
+// page whose items do not name an object of the listing's collection.
+func TestListedItemsWithoutIdentityRefused(t *testing.T) {
+	t.Parallel()
+	certItem := `{"id":"https://myvault.vault.azure.net/certificates/web","attributes":{"enabled":true}}`
+	issuerItem := `{"id":"https://myvault.vault.azure.net/certificates/issuers/digi","provider":"DigiCert"}`
+	deletedItem := `{"id":"https://myvault.vault.azure.net/certificates/web","recoveryId":"https://myvault.vault.azure.net/deletedcertificates/web"}`
+	tests := []struct {
+		name, pattern, good string
+		bad                 []string
+		list                func(c *Client) error
+	}{
+		{"ListCertificates", "GET /certificates", certItem, []string{issuerItem, `{"id":"https://myvault.vault.azure.net/keys/web"}`},
+			func(c *Client) error {
+				return seqErr(c.ListCertificates(t.Context(), nil))
+			}},
+		{"ListCertificateVersions", "GET /certificates/web/versions", certItem, []string{issuerItem},
+			func(c *Client) error {
+				return seqErr(c.ListCertificateVersions(t.Context(), "web", nil))
+			}},
+		{"ListDeletedCertificates", "GET /deletedcertificates", deletedItem,
+			[]string{issuerItem, strings.Replace(deletedItem, "deletedcertificates/web", "deletedcertificates/other", 1)},
+			func(c *Client) error {
+				return seqErr(c.ListDeletedCertificates(t.Context(), nil))
+			}},
+		{"ListIssuers", "GET /certificates/issuers", issuerItem, []string{certItem},
+			func(c *Client) error {
+				return seqErr(c.ListIssuers(t.Context(), nil))
+			}},
+	}
+	for _, tt := range tests {
+		for _, item := range append([]string{"null", "{}", `{"id":""}`, tt.good}, tt.bad...) {
+			c, mux, _ := setup(t)
+			handle(t, mux, tt.pattern, "", 200, `{"value":[`+tt.good+`,`+item+`],"nextLink":null}`)
+			err := tt.list(c)
+			if item == tt.good {
+				if err != nil {
+					t.Errorf("%s with item %s: %v", tt.name, item, err)
+				}
+				continue
+			}
+			if !errors.Is(err, ErrInvalidResponse) || !strings.Contains(err.Error(), "item 1") {
+				t.Errorf("%s with item %s: err = %v, want ErrInvalidResponse about item 1", tt.name, item, err)
+			}
+		}
+	}
+}
+
+// seqErr ranges over seq and returns the error it yields, or nil.
+func seqErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package client
 
 import (
 	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -93,6 +95,34 @@ func checkDeleted(op string, b *gen.DeletedCertificateBundle, name string) error
 	}
 	if b.RecoveryID != "" {
 		return checkObjectID(op, CollectionDeletedCertificates, b.RecoveryID, name, "")
+	}
+	return nil
+}
+
+// listed is an item of a listing, which names the object it lists.
+type listed interface {
+	listedID() (Collection, string)
+}
+
+func (p *CertificateProperties) listedID() (Collection, string) { return CollectionCertificates, p.ID }
+func (d *DeletedCertificate) listedID() (Collection, string) {
+	return CollectionCertificates, d.Properties.ID
+}
+func (p *IssuerProperties) listedID() (Collection, string) { return CollectionIssuers, p.ID }
+
+// checkListed checks item i of a page of the listing op: it must identify
+// an object of the listing's collection.
+func checkListed(op string, i int, item any) error {
+	l, ok := item.(listed)
+	if !ok || reflect.ValueOf(item).IsNil() {
+		return errResponse(op, "item %d of the page is null", i)
+	}
+	coll, id := l.listedID()
+	if err := checkObjectID(op+": item "+strconv.Itoa(i), coll, id, "", ""); err != nil {
+		return err
+	}
+	if d, ok := item.(*DeletedCertificate); ok && d.RecoveryID != "" {
+		return checkObjectID(op+": item "+strconv.Itoa(i), CollectionDeletedCertificates, d.RecoveryID, d.Properties.Name, "")
 	}
 	return nil
 }
