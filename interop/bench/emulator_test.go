@@ -19,14 +19,17 @@ import (
 func BenchmarkEmulator(b *testing.B) {
 	b.Run("op=get/client="+floorName, func(b *testing.B) {
 		srv := newServer(b)
-		if _, err := srv.AddCertificate(vaulttest.SeedCertificate{Name: benchCertificate}); err != nil {
-			b.Fatal(err)
-		}
+		addFullCertificate(b, srv, benchCertificate)
+		want := servedGet(b, srv)
 		fl := newFloor(b, srv, tlsTransport(srv))
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := fl.getCertificate(b.Context(), benchCertificate); err != nil {
+				c, err := fl.getCertificate(b.Context(), benchCertificate)
+				if err == nil {
+					err = errWrap(floorName, checkFloorCertificate(c, want))
+				}
+				if err != nil {
 					b.Error(err)
 					return
 				}

@@ -25,39 +25,50 @@ const firstCallers = 64
 // Connections are warm: all clients share one transport.
 func BenchmarkFirstCall(b *testing.B) {
 	srv := newServer(b)
-	if _, err := srv.AddCertificate(vaulttest.SeedCertificate{Name: benchCertificate}); err != nil {
-		b.Fatal(err)
-	}
+	addFullCertificate(b, srv, benchCertificate)
 	tr := tlsTransport(srv)
 	tok := fixedToken(b, srv)
+	want := servedGet(b, srv)
 	fresh := freshTokens{srv}
 	contenders := []contender[func() getter]{
 		{floorName, func() getter {
 			f := &floor{hc: &http.Client{Transport: tr}, vault: srv.URL, auth: "Bearer " + tok.AccessToken}
 			return func(ctx context.Context) error {
-				_, err := f.getCertificate(ctx, benchCertificate)
-				return err
+				c, err := f.getCertificate(ctx, benchCertificate)
+				if err != nil {
+					return err
+				}
+				return errWrap(floorName, checkFloorCertificate(c, want))
 			}
 		}},
 		{oursName, func() getter {
 			c := newOurs(b, srv, tr, fresh)
 			return func(ctx context.Context) error {
-				_, err := c.GetCertificate(ctx, benchCertificate, nil)
-				return err
+				got, err := c.GetCertificate(ctx, benchCertificate, nil)
+				if err != nil {
+					return err
+				}
+				return errWrap(oursName, checkOursCertificate(got, want))
 			}
 		}},
 		{oursStaticName, func() getter {
 			c := newOurs(b, srv, tr, oauth2.StaticTokenSource(tok))
 			return func(ctx context.Context) error {
-				_, err := c.GetCertificate(ctx, benchCertificate, nil)
-				return err
+				got, err := c.GetCertificate(ctx, benchCertificate, nil)
+				if err != nil {
+					return err
+				}
+				return errWrap(oursStaticName, checkOursCertificate(got, want))
 			}
 		}},
 		{sdkName, func() getter {
 			c := newSDK(b, srv, tr, fresh)
 			return func(ctx context.Context) error {
-				_, err := c.GetCertificate(ctx, benchCertificate, "", nil)
-				return err
+				resp, err := c.GetCertificate(ctx, benchCertificate, "", nil)
+				if err != nil {
+					return err
+				}
+				return errWrap(sdkName, checkSDKCertificate(&resp.Certificate, want))
 			}
 		}},
 	}

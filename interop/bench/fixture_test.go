@@ -79,3 +79,17 @@ func addFullCertificate(tb testing.TB, srv *vaulttest.Server, name string) {
 	// Without delays the emulator issues it when it is first read.
 	send(http.MethodGet, "/certificates/"+name+"/", "")
 }
+
+// servedGet reads benchCertificate as the emulator serves it.
+func servedGet(tb testing.TB, srv *vaulttest.Server) *servedCertificate {
+	tb.Helper()
+	rec := record(tb, tlsTransport(srv), srv.URL+"/certificates/"+benchCertificate+"/"+apiVersion, "Bearer "+fixedToken(tb, srv).AccessToken)
+	if rec.status != http.StatusOK {
+		tb.Fatalf("get %s: %d %s", benchCertificate, rec.status, rec.body)
+	}
+	want, err := servedCertificateOf(rec.body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return want
+}
