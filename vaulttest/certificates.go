@@ -68,7 +68,7 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if given(body.CertificatePolicy) {
+	if given(body.CertificatePolicy) || c.policySent {
 		if err := cert.patchPolicy(body.CertificatePolicy, c.now); err != nil {
 			return 0, nil, err
 		}

@@ -349,7 +349,7 @@ func decodeBody(c *call, v any) error {
 		}
 		return badParameter("the request body is not valid JSON for %s", c.op)
 	}
-	return nil
+	return checkSent(c, data)
 }
 
 // given reports whether a field of a decoded request was sent. Zero values

@@ -38,7 +38,7 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 	var reuse crypto.Signer
 	if err == nil {
 		switch {
-		case given(body.CertificatePolicy):
+		case given(body.CertificatePolicy) || c.policySent:
 			p, err = defaultPolicy().applyWire(body.CertificatePolicy)
 		case existing != nil:
 			p = existing.policy.clone()

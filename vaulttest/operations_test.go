@@ -96,9 +96,9 @@ func TestCreateErrors(t *testing.T) {
 		KeyProperties: gen.KeyProperties{KeyType: "oct"},
 	}}, http.StatusBadRequest, "BadParameter", "")
 	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{}, http.StatusBadRequest, "BadParameter", "")
-	// An empty policy is left out on the wire, so it is no policy either.
-	if msg := h.fail("POST", "/certificates/x/create", json.RawMessage(`{"policy":{}}`), http.StatusBadRequest, "BadParameter", ""); !strings.Contains(msg, "policy is required") {
-		t.Errorf("create with an empty policy: %q, want the policy required", msg)
+	// An empty policy is validated as sent: the defaults have no subject.
+	if msg := h.fail("POST", "/certificates/x/create", json.RawMessage(`{"policy":{}}`), http.StatusBadRequest, "BadParameter", ""); !strings.Contains(msg, "needs a subject") {
+		t.Errorf("create with an empty policy: %q, want the subject required", msg)
 	}
 	h.fail("POST", "/certificates/x/create", gen.CertificateCreateParameters{CertificatePolicy: gen.CertificatePolicy{
 		IssuerParameters: gen.IssuerParameters{Name: "Self"},

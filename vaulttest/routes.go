@@ -16,6 +16,7 @@ type call struct {
 	version    string // the version in the path; "" for the latest
 	apiVersion string
 	now        time.Time // by the emulator's clock
+	policySent bool      // the body had a policy, even an empty one (see checkSent)
 }
 
 // opFunc runs an operation and returns the status and body to answer with.
