@@ -19,6 +19,7 @@ type GetCertificateOptions struct{}
 // Errors: [ErrNotFound] when there is no such certificate (also for a while
 // after a recovery), [ErrForbidden].
 func (c *Client) GetCertificate(ctx context.Context, name string, opts *GetCertificateOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "GetCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -36,6 +37,7 @@ type GetCertificateVersionOptions struct{}
 // [ErrForbidden]; an empty or malformed version is refused before any
 // request.
 func (c *Client) GetCertificateVersion(ctx context.Context, name, version string, opts *GetCertificateVersionOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "GetCertificateVersion")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -79,6 +81,7 @@ type UpdateCertificatePropertiesOptions struct {
 // Key Vault: PATCH /certificates/{name}/{version} (permission certificates/update).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, opts *UpdateCertificatePropertiesOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "UpdateCertificateProperties")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -120,6 +123,7 @@ type BackupCertificateOptions struct{}
 // Key Vault: POST /certificates/{name}/backup (permission certificates/backup).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) BackupCertificate(ctx context.Context, name string, opts *BackupCertificateOptions) ([]byte, error) {
+	ctx = withOperation(ctx, "BackupCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -147,6 +151,7 @@ type RestoreCertificateBackupOptions struct{}
 // few seconds after a purge), [ErrForbidden], a [*ResponseError] with code
 // "BadParameter" for a blob the vault cannot restore.
 func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, opts *RestoreCertificateBackupOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "RestoreCertificateBackup")
 	if len(backup) == 0 {
 		return nil, invalidArg("the certificate backup is empty")
 	}
@@ -192,7 +197,7 @@ func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[
 	if opts == nil {
 		opts = &ListCertificatesOptions{}
 	}
-	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+	return newPager(c, "ListCertificates", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificatesRequest(c.server,
 				&gen.GetCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
@@ -228,7 +233,7 @@ func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertific
 	if opts == nil {
 		opts = &ListCertificateVersionsOptions{}
 	}
-	p := newPager(c, opts.MaxResults, opts.ContinuationToken,
+	p := newPager(c, "ListCertificateVersions", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateVersionsRequest(c.server, name, &gen.GetCertificateVersionsParams{Maxresults: maxResults})
 		},

@@ -19,6 +19,7 @@ type SetContactsOptions struct{}
 // Errors: [ErrForbidden], a [*ResponseError] with code "BadParameter" for
 // an invalid contact.
 func (c *Client) SetContacts(ctx context.Context, contacts []Contact, opts *SetContactsOptions) ([]Contact, error) {
+	ctx = withOperation(ctx, "SetContacts")
 	if len(contacts) == 0 {
 		return nil, invalidArg("no contacts to set; use DeleteContacts to remove them all")
 	}
@@ -41,6 +42,7 @@ type GetContactsOptions struct{}
 // Errors: [ErrNotFound] (code "ContactsNotFound") when none are set,
 // [ErrForbidden].
 func (c *Client) GetContacts(ctx context.Context, opts *GetContactsOptions) ([]Contact, error) {
+	ctx = withOperation(ctx, "GetContacts")
 	req, err := gen.NewGetCertificateContactsRequest(c.server)
 	return c.contacts(ctx, req, err)
 }
@@ -57,6 +59,7 @@ type DeleteContactsOptions struct{}
 // Key Vault: DELETE /certificates/contacts (permission certificates/managecontacts).
 // Errors: [ErrNotFound] when none are set, [ErrForbidden].
 func (c *Client) DeleteContacts(ctx context.Context, opts *DeleteContactsOptions) ([]Contact, error) {
+	ctx = withOperation(ctx, "DeleteContacts")
 	req, err := gen.NewDeleteCertificateContactsRequest(c.server)
 	retryCtx, note := transport.WithRetryNote(ctx)
 	cs, err := c.contacts(retryCtx, req, err)

@@ -49,6 +49,7 @@ type CreateCertificateResult struct {
 // [ErrForbidden], a [*ResponseError] with code "BadParameter" for a policy
 // the service refuses.
 func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy *CertificatePolicy, opts *BeginCreateCertificateOptions) (*Poller[*CreateCertificateResult], error) {
+	ctx = withOperation(ctx, "BeginCreateCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -79,6 +80,7 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 	}
 	s := &createState{name: name, op: operationFromWire(&w)}
 	p := newPoller(c, s.step)
+	p.op = "BeginCreateCertificate"
 	p.delay = c.pollDelay(h)
 	s.settle(p)
 	return p, nil
@@ -101,6 +103,7 @@ func (c *Client) ResumeCreateCertificate(name string, opts *ResumeCreateCertific
 	}
 	s := &createState{name: name}
 	p := newPoller(c, s.step)
+	p.op = "ResumeCreateCertificate"
 	p.delay = 0
 	return p, nil
 }

@@ -34,6 +34,7 @@ type BeginDeleteCertificateOptions struct{}
 // (permissions certificates/delete and certificates/get).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *BeginDeleteCertificateOptions) (*Poller[*DeletedCertificate], error) {
+	ctx = withOperation(ctx, "BeginDeleteCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -54,6 +55,7 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *
 	p := newFindPoller(c, h, deleted, statusDeleting, statusDeleted, func() (*http.Request, error) {
 		return gen.NewGetDeletedCertificateRequest(c.server, name)
 	})
+	p.op = "BeginDeleteCertificate"
 	if deleted.RecoveryID == "" {
 		p.setStatus(statusDeleted)
 		p.finish(deleted, nil)
@@ -72,6 +74,7 @@ type GetDeletedCertificateOptions struct{}
 // Errors: [ErrNotFound] when no deleted certificate has that name (also for
 // a while right after a deletion), [ErrForbidden].
 func (c *Client) GetDeletedCertificate(ctx context.Context, name string, opts *GetDeletedCertificateOptions) (*DeletedCertificate, error) {
+	ctx = withOperation(ctx, "GetDeletedCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -115,7 +118,7 @@ func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOp
 	if opts == nil {
 		opts = &ListDeletedCertificatesOptions{}
 	}
-	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+	return newPager(c, "ListDeletedCertificates", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetDeletedCertificatesRequest(c.server,
 				&gen.GetDeletedCertificatesParams{Maxresults: maxResults, IncludePending: ptrIf(opts.IncludePending)})
@@ -140,6 +143,7 @@ type PurgeDeletedCertificateOptions struct{}
 // for the delete poller first), [ErrForbidden], also when the vault's
 // recovery level forbids purging.
 func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string, opts *PurgeDeletedCertificateOptions) error {
+	ctx = withOperation(ctx, "PurgeDeletedCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return err
 	}
@@ -169,6 +173,7 @@ type BeginRecoverDeletedCertificateOptions struct{}
 // Errors: [ErrNotFound] when name is not soft-deleted, [ErrConflict] while
 // its deletion is still in progress, [ErrForbidden].
 func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string, opts *BeginRecoverDeletedCertificateOptions) (*Poller[*Certificate], error) {
+	ctx = withOperation(ctx, "BeginRecoverDeletedCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -182,9 +187,11 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)
-	return newFindPoller(c, h, recovered, statusRecovering, statusRecovered, func() (*http.Request, error) {
+	p := newFindPoller(c, h, recovered, statusRecovering, statusRecovered, func() (*http.Request, error) {
 		return gen.NewGetCertificateRequest(c.server, name, "")
-	}), nil
+	})
+	p.op = "BeginRecoverDeletedCertificate"
+	return p, nil
 }
 
 // The statuses of the delete and recover pollers.

@@ -51,6 +51,7 @@ type DownloadedCertificate struct {
 // cannot be decoded or does not match the certificate. Errors never contain
 // the secret's value or the key.
 func (c *Client) DownloadCertificate(ctx context.Context, name string, opts *DownloadCertificateOptions) (*DownloadedCertificate, error) {
+	ctx = withOperation(ctx, "DownloadCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ type ImportCertificateOptions struct {
 // a [*ResponseError] with code "BadParameter" for data the service cannot
 // read (such as a wrong password).
 func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte, opts *ImportCertificateOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "ImportCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -135,6 +136,7 @@ type MergeCertificateOptions struct {
 // a [*ResponseError] with code "BadParameter" when the certificate does not
 // match the operation's key.
 func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]byte, opts *MergeCertificateOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "MergeCertificate")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type ImportKeyPairOptions struct {
 // Key Vault: POST /certificates/{name}/import (permission certificates/import).
 // Errors: as for [Client.ImportCertificate].
 func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, opts *ImportKeyPairOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "ImportKeyPair")
 	o := ImportCertificateOptions{}
 	if opts != nil {
 		o = ImportCertificateOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
@@ -77,6 +78,7 @@ type ImportCertificateFileOptions struct {
 // Errors: as for [Client.ImportCertificate]; errors about the file match
 // [ErrInvalidArgument] and name the path, never its content.
 func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, opts *ImportCertificateFileOptions) (*Certificate, error) {
+	ctx = withOperation(ctx, "ImportCertificateFile")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

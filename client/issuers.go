@@ -30,6 +30,7 @@ type CreateIssuerOptions struct {
 // Errors: [ErrForbidden], a [*ResponseError] with code "BadParameter" for
 // an unknown provider.
 func (c *Client) CreateIssuer(ctx context.Context, name, provider string, opts *CreateIssuerOptions) (*Issuer, error) {
+	ctx = withOperation(ctx, "CreateIssuer")
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -56,6 +57,7 @@ type GetIssuerOptions struct{}
 // Key Vault: GET /certificates/issuers/{name} (permission certificates/getissuers).
 // Errors: [ErrNotFound] (code "CertificateIssuerNotFound"), [ErrForbidden].
 func (c *Client) GetIssuer(ctx context.Context, name string, opts *GetIssuerOptions) (*Issuer, error) {
+	ctx = withOperation(ctx, "GetIssuer")
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -80,6 +82,7 @@ type UpdateIssuerOptions struct {
 // Key Vault: PATCH /certificates/issuers/{name} (permission certificates/setissuers).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) UpdateIssuer(ctx context.Context, name string, opts *UpdateIssuerOptions) (*Issuer, error) {
+	ctx = withOperation(ctx, "UpdateIssuer")
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -107,6 +110,7 @@ type DeleteIssuerOptions struct{}
 // Key Vault: DELETE /certificates/issuers/{name} (permission certificates/deleteissuers).
 // Errors: [ErrNotFound], [ErrForbidden].
 func (c *Client) DeleteIssuer(ctx context.Context, name string, opts *DeleteIssuerOptions) (*Issuer, error) {
+	ctx = withOperation(ctx, "DeleteIssuer")
 	if err := checkName("issuer", name); err != nil {
 		return nil, err
 	}
@@ -162,7 +166,7 @@ func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[*IssuerPro
 	if opts == nil {
 		opts = &ListIssuersOptions{}
 	}
-	return newPager(c, opts.MaxResults, opts.ContinuationToken,
+	return newPager(c, "ListIssuers", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
 			return gen.NewGetCertificateIssuersRequest(c.server, &gen.GetCertificateIssuersParams{Maxresults: maxResults})
 		},

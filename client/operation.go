@@ -18,6 +18,7 @@ type GetCertificateOperationOptions struct{}
 // Key Vault: GET /certificates/{name}/pending (permission certificates/get).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) GetCertificateOperation(ctx context.Context, name string, opts *GetCertificateOperationOptions) (*CertificateOperation, error) {
+	ctx = withOperation(ctx, "GetCertificateOperation")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -37,6 +38,7 @@ type CancelCertificateOperationOptions struct{}
 // Key Vault: PATCH /certificates/{name}/pending (permission certificates/update).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) CancelCertificateOperation(ctx context.Context, name string, opts *CancelCertificateOperationOptions) (*CertificateOperation, error) {
+	ctx = withOperation(ctx, "CancelCertificateOperation")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -57,6 +59,7 @@ type DeleteCertificateOperationOptions struct{}
 // Key Vault: DELETE /certificates/{name}/pending (permission certificates/delete).
 // Errors: [ErrNotFound] when name has no operation, [ErrForbidden].
 func (c *Client) DeleteCertificateOperation(ctx context.Context, name string, opts *DeleteCertificateOperationOptions) (*CertificateOperation, error) {
+	ctx = withOperation(ctx, "DeleteCertificateOperation")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,8 @@ type settings struct {
 	userAgent     string
 	pollFrequency time.Duration
 	allowHTTP     bool
+	wrapOperation []func(http.RoundTripper) http.RoundTripper
+	wrapAttempt   []func(http.RoundTripper) http.RoundTripper
 }
 
 const defaultPollFrequency = 2 * time.Second

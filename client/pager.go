@@ -38,6 +38,7 @@ type Page[T any] struct {
 // a listing always ends. It is not safe for concurrent use.
 type Pager[T any] struct {
 	c     *Client
+	op    string                        // the listing's name, for OperationName
 	first func() (*http.Request, error) // builds the first page's request; nil after it or when resuming
 	next  string                        // URL of the next page; empty when done
 	err   error                         // refused options, returned by the first NextPage
@@ -58,8 +59,8 @@ const MaxEmptyPages = 1000
 // first builds the request for the first page with gen's request builder,
 // given the page size (nil for the service's default); a continuation
 // token replaces it. page extracts a wire page's items and next link.
-func newPager[W, T any](c *Client, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, string)) *Pager[T] {
-	p := &Pager[T]{c: c}
+func newPager[W, T any](c *Client, op string, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, string)) *Pager[T] {
+	p := &Pager[T]{c: c, op: op}
 	p.fetch = func(ctx context.Context, req *http.Request) ([]T, string, error) {
 		var w W
 		if _, err := c.send(ctx, req, http.StatusOK, &w); err != nil {
@@ -94,7 +95,7 @@ func (p *Pager[T]) NextPage(ctx context.Context) (*Page[T], error) {
 	if p.done {
 		return nil, errNoMorePages
 	}
-	page, err := p.nextPage(ctx)
+	page, err := p.nextPage(withOperation(ctx, p.op))
 	if err != nil {
 		p.done = true
 		return nil, err

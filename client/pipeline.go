@@ -57,6 +57,10 @@ func newPipeline(s *settings, host string, ts oauth2.TokenSource) (http.RoundTri
 	if base == nil {
 		base = sharedTransport()
 	}
+	base, err := wrapTransport("WithAttemptTransport", base, s.wrapAttempt)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := transport.New(transport.Config{
 		Base:        base,
 		TokenSource: ts,
@@ -69,7 +73,7 @@ func newPipeline(s *settings, host string, ts oauth2.TokenSource) (http.RoundTri
 	if err != nil {
 		return nil, invalidArg("%v", err)
 	}
-	return rt, nil
+	return wrapTransport("WithOperationTransport", rt, s.wrapOperation)
 }
 
 // createsState marks requests that create state, so that the pipeline

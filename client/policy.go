@@ -70,6 +70,7 @@ type GetCertificatePolicyOptions struct{}
 // Key Vault: GET /certificates/{name}/policy (permission certificates/get).
 // Errors: [ErrNotFound] when there is no such certificate, [ErrForbidden].
 func (c *Client) GetCertificatePolicy(ctx context.Context, name string, opts *GetCertificatePolicyOptions) (*CertificatePolicy, error) {
+	ctx = withOperation(ctx, "GetCertificatePolicy")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -97,6 +98,7 @@ type UpdateCertificatePolicyOptions struct{}
 // Errors: [ErrNotFound], [ErrForbidden], a [*ResponseError] with code
 // "BadParameter" for a policy the service refuses.
 func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, policy *CertificatePolicy, opts *UpdateCertificatePolicyOptions) (*CertificatePolicy, error) {
+	ctx = withOperation(ctx, "UpdateCertificatePolicy")
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}

@@ -21,7 +21,8 @@ var errNotDone = errors.New("kvcerts: the operation is still in progress")
 // yourself with Poll, Done and Result; Status says where it stands. A
 // Poller is not safe for concurrent use, except for Status.
 type Poller[T any] struct {
-	c *Client
+	c  *Client
+	op string // the operation's name, for OperationName
 	// step sends one status request. It records the status the response
 	// shows, calls finish when the operation has ended, and returns the
 	// response header, or an error when the request failed (the operation's
@@ -52,7 +53,7 @@ func (p *Poller[T]) Poll(ctx context.Context) error {
 	if p.done {
 		return nil
 	}
-	h, err := p.step(ctx, p)
+	h, err := p.step(withOperation(ctx, p.op), p)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ func (c *Client) deletedAfterRetry(ctx context.Context, name string, deleteErr e
 		}
 		return nil, nil
 	})
+	p.op = "BeginDeleteCertificate"
 	p.setStatus(statusDeleting)
 	if err := p.Poll(ctx); err != nil {
 		return nil, fmt.Errorf("%w; finding out whether an earlier attempt of the delete worked also failed: %w", deleteErr, err)

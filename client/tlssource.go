@@ -78,6 +78,7 @@ type tlsServed struct {
 // then GET /certificates/{name}/ at every check (permissions
 // certificates/get and secrets/get).
 func (c *Client) NewTLSSource(ctx context.Context, name string, opts *TLSSourceOptions) (*TLSSource, error) {
+	ctx = withOperation(ctx, "NewTLSSource")
 	if opts == nil {
 		opts = &TLSSourceOptions{}
 	}
@@ -117,6 +118,7 @@ func (s *TLSSource) GetClientCertificate(*tls.CertificateRequestInfo) (*tls.Cert
 // check's error; the source then keeps serving what it had. Checks never
 // overlap: Refresh waits for one in progress, or until ctx ends.
 func (s *TLSSource) Refresh(ctx context.Context) error {
+	ctx = withOperation(ctx, "TLSSource.Refresh")
 	select {
 	case s.turn <- struct{}{}:
 	case <-ctx.Done():
