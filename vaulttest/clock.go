@@ -65,7 +65,7 @@ func (h *Handler) Advance(d time.Duration) (time.Time, error) {
 	h.vault.mu.Lock()
 	h.vault.runDue(now)
 	h.vault.mu.Unlock()
-	if err := h.persist(); err != nil {
+	if err := h.persist(clockRecord); err != nil {
 		return now, fmt.Errorf("vaulttest: the clock moved to %v but the state file could not be saved: %w", now, err)
 	}
 	return now, nil

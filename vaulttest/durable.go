@@ -30,6 +30,7 @@ const (
 	kindCertificate recordKind = iota + 1 // a certificate name: live, deleted, being purged
 	kindIssuer
 	kindContacts
+	kindClock // how far the emulator's clock runs ahead of its source
 )
 
 // recordKey names one record of the vault that a change replaces whole.
@@ -44,7 +45,10 @@ func certificateRecord(name string) recordKey {
 
 func issuerRecordKey(name string) recordKey { return recordKey{kind: kindIssuer, name: nameKey(name)} }
 
-var contactsRecord = recordKey{kind: kindContacts}
+var (
+	contactsRecord = recordKey{kind: kindContacts}
+	clockRecord    = recordKey{kind: kindClock}
+)
 
 // touch notes that the record k changed, for the next commit to write.
 // Every change that a successful write request does not make under its
@@ -370,7 +374,7 @@ func (h *Handler) closeStore() error {
 // records noted as changed, which the state now holds, and returns them.
 func (h *Handler) state(take bool) (*stateFile, map[recordKey]struct{}, error) {
 	v := h.vault
-	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw}
+	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw, ClockOffset: h.clock.offset.Load()}
 	var err error
 	if st.CAKey, err = marshalKey(v.ca.key); err != nil {
 		return nil, nil, err

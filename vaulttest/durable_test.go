@@ -3,7 +3,9 @@ package vaulttest
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/gen"
@@ -33,7 +36,19 @@ func stateView(t *testing.T, h *Handler) string {
 	if err := json.Unmarshal(buf.Bytes(), &st); err != nil {
 		t.Fatal(err)
 	}
+	// Private keys show as digests, so that a failure prints none.
+	digest := func(v any) any {
+		s, _ := v.(string)
+		sum := sha256.Sum256([]byte(s))
+		return "sha256:" + hex.EncodeToString(sum[:8])
+	}
 	keys, _ := st["keys"].([]any)
+	for i, k := range keys {
+		keys[i] = digest(k)
+	}
+	for _, f := range []string{"caKey", "tokenKey", "backupKey"} {
+		st[f] = digest(st[f])
+	}
 	ders, _ := st["ders"].([]any)
 	var inline func(any)
 	inline = func(x any) {
@@ -624,4 +639,42 @@ func send(b *testing.B, srv *Server, token, method, path string, body any) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// TestStateFileKeepsTheClock moves the clock past lifetime actions (an
+// e-mail and renewals, one of them waiting for a merge) and restarts from
+// the files a crash leaves: the clock runs as far ahead as before, and no
+// action runs twice.
+func TestStateFileKeepsTheClock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	h := newHarness(t, WithStateFile(filepath.Join(dir, "vault.json")))
+	h.create("renewed", renewPolicy("CN=renewed", 1,
+		atPercent(50, gen.CertificatePolicyActionAutoRenew), daysBefore(5, gen.CertificatePolicyActionEmailContacts)))
+	h.call("GET", "/certificates/renewed/", nil, http.StatusOK, nil)
+	waiting := renewPolicy("CN=waiting", 1, atPercent(50, gen.CertificatePolicyActionAutoRenew))
+	waiting.IssuerParameters.Name = "Unknown"
+	op := h.create("waiting", waiting)
+	leaf := newExternalCA(t).SignCSR(t, op.Csr, testcert.Template{NotAfter: h.srv.Now().AddDate(0, 1, 0)}).Raw
+	h.call("POST", "/certificates/waiting/pending/merge", gen.CertificateMergeParameters{X509Certificates: [][]byte{leaf}}, http.StatusCreated, nil)
+	h.advance(40 * 24 * time.Hour)
+
+	b := restartFrom(t, h, crashCopy(t, dir))
+	if got, want := b.Now(), h.srv.Now(); !got.Equal(want) {
+		t.Errorf("the restarted clock reads %v, want %v", got, want)
+	}
+	want := stateView(t, h.srv.Handler)
+	if diff := cmp.Diff(want, stateView(t, b.Handler)); diff != "" {
+		t.Fatalf("after moving the clock (-acknowledged +recovered):\n%s", diff)
+	}
+	if !strings.Contains(want, `"fired"`) || !strings.Contains(want, `"renewal": true`) {
+		t.Errorf("the state holds no fired action or pending renewal:\n%s", want)
+	}
+	// Nothing due runs again on the restarted server.
+	if _, err := b.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, stateView(t, b.Handler)); diff != "" {
+		t.Errorf("actions ran again after the restart (-before +after):\n%s", diff)
+	}
 }

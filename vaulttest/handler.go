@@ -103,6 +103,7 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 		if err = v.load(st, sh); err != nil {
 			return nil, err
 		}
+		v.restoreClock(st.ClockOffset)
 		if err = v.replay(journal, sh); err != nil {
 			return nil, err
 		}

@@ -32,12 +32,14 @@ type journalRecord struct {
 
 // change is the whole current state of one record of the vault: a
 // certificate name (live, soft-deleted and being purged), an issuer, or the
-// contacts. Replaying it replaces what the vault held under that name.
+// contacts, or the emulator's clock. Replaying it replaces what the vault
+// held under that name.
 // State carries its own key and certificate tables.
 type change struct {
 	Certificate string     `json:"certificate,omitempty"` // name key
 	Issuer      string     `json:"issuer,omitempty"`      // name key
 	Contacts    bool       `json:"contacts,omitempty"`
+	Clock       bool       `json:"clock,omitempty"` // the clock's offset
 	State       *stateFile `json:"state"`
 }
 

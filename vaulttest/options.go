@@ -412,8 +412,9 @@ func WithRequestLogSize(n int) Option {
 }
 
 // WithState starts from a state written by SaveState: certificates, deleted
-// certificates, issuers, contacts, and the CA, token signing and backup keys
-// (so a CA file written earlier stays valid). It reads r to the end.
+// certificates, issuers, contacts, the CA, token signing and backup keys (so
+// a CA file written earlier stays valid), and how far Advance had moved the
+// clock, unless WithStartTime sets it. It reads r to the end.
 func WithState(r io.Reader) Option {
 	return func(c *config) error {
 		data, err := io.ReadAll(r)
@@ -435,7 +436,9 @@ func WithState(r io.Reader) Option {
 // that was cut short by a crash, and so never answered, is dropped at the
 // next start, and so are temporary files a crash left behind.
 //
-// The files hold private keys and issuer passwords (mode 0600). One server
+// The clock's advance and the lifetime actions that ran are kept; the
+// Notifications list is not. The files hold private keys and issuer
+// passwords (mode 0600). One server
 // at a time may use a state file: on Unix it is locked (path + ".lock")
 // while the server runs. If a write fails, the request is answered 500.
 // The file is a SaveState document, so WithState reads it too; the two

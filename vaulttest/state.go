@@ -36,8 +36,9 @@ type stateFile struct {
 	Deleted      []deletedRecord  `json:"deleted,omitempty"`
 	Purging      map[string]int64 `json:"purging,omitempty"` // name key -> Unix nanoseconds
 	Issuers      []issuerRecord   `json:"issuers,omitempty"`
-	Contacts     []gen.Contact    `json:"contacts,omitzero"` // nil: none set
-	Journal      uint64           `json:"journal,omitempty"` // the generation of the journal that follows (WithStateFile)
+	Contacts     []gen.Contact    `json:"contacts,omitzero"`     // nil: none set
+	Journal      uint64           `json:"journal,omitempty"`     // the generation of the journal that follows (WithStateFile)
+	ClockOffset  int64            `json:"clockOffset,omitempty"` // nanoseconds the emulator's clock runs ahead of its source
 }
 
 type certRecord struct {
@@ -60,6 +61,7 @@ type versionRecord struct {
 	Created       time.Time         `json:"created"`
 	Updated       time.Time         `json:"updated"`
 	Tags          map[string]string `json:"tags,omitempty"`
+	Fired         []string          `json:"fired,omitempty"` // lifetime actions run for this version
 }
 
 type opRecord struct {
@@ -78,6 +80,7 @@ type opRecord struct {
 	Enabled       *bool                  `json:"enabled,omitempty"`
 	Tags          map[string]string      `json:"tags,omitempty"`
 	PreserveOrder bool                   `json:"preserveOrder,omitempty"`
+	Renewal       bool                   `json:"renewal,omitempty"`
 }
 
 type deletedRecord struct {
@@ -142,6 +145,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			ID: ver.id, Leaf: ver.leaf, Key: k,
 			ContentType: ver.contentType, Exportable: ver.exportable, PreserveOrder: ver.preserveOrder,
 			Enabled: ver.enabled, Created: ver.created, Updated: ver.updated, Tags: ver.tags,
+			Fired: slices.Sorted(maps.Keys(ver.fired)),
 		}
 		for _, d := range ver.chain {
 			vr.Chain = append(vr.Chain, e.der(d))
@@ -157,6 +161,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			RequestID: op.requestID, Version: op.version, Policy: ptr(op.policy.wire("")), Key: k, CSR: op.csr,
 			Status: op.status, StatusDetails: op.statusDetails, Cancel: op.cancel, Created: op.created,
 			Polls: op.polls, Enabled: op.enabled, Tags: op.tags, PreserveOrder: op.preserveOrder,
+			Renewal: op.renewal,
 		}
 		if op.err != nil {
 			or.ErrorCode, or.ErrorMessage = op.err.code, op.err.message
@@ -263,6 +268,12 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 			contentType: vr.ContentType, exportable: vr.Exportable, preserveOrder: vr.PreserveOrder,
 			enabled: vr.Enabled, created: vr.Created, updated: vr.Updated, tags: vr.Tags,
 		}
+		for _, f := range vr.Fired {
+			if ver.fired == nil {
+				ver.fired = map[string]bool{}
+			}
+			ver.fired[f] = true
+		}
 		for _, i := range vr.Chain {
 			if i < 0 || i >= len(d.st.DERs) {
 				return nil, fmt.Errorf("certificate %q: certificate index %d out of range", r.Name, i)
@@ -289,6 +300,7 @@ func (d *decoder) cert(r certRecord) (*certificate, error) {
 			requestID: or.RequestID, version: or.Version, key: key, csr: or.CSR,
 			status: or.Status, statusDetails: or.StatusDetails, cancel: or.Cancel, created: or.Created,
 			polls: or.Polls, enabled: or.Enabled, tags: or.Tags, preserveOrder: or.PreserveOrder,
+			renewal: or.Renewal,
 		}
 		if op.policy, err = decodePolicy(or.Policy); err != nil {
 			return nil, fmt.Errorf("certificate %q operation: %w", r.Name, err)
@@ -404,6 +416,9 @@ func (v *vault) change(k recordKey) (change, error) {
 	case kindContacts:
 		ch.Contacts = true
 		st.Contacts = slices.Clone(v.contacts)
+	case kindClock:
+		ch.Clock = true
+		st.ClockOffset = v.cfg.clock.offset.Load()
 	default:
 		return ch, fmt.Errorf("unknown record kind %d", k.kind)
 	}
@@ -422,7 +437,9 @@ func (v *vault) apply(ch change, sh *shared) error {
 		return err
 	}
 	switch {
-	case ch.Certificate != "" && ch.Issuer == "" && !ch.Contacts:
+	case ch.Clock && ch.Certificate == "" && ch.Issuer == "" && !ch.Contacts:
+		v.restoreClock(st.ClockOffset)
+	case ch.Certificate != "" && ch.Issuer == "" && !ch.Contacts && !ch.Clock:
 		key := ch.Certificate
 		if len(st.Certificates) > 1 || len(st.Deleted) > 1 || len(st.Purging) > 1 {
 			return fmt.Errorf("change of certificate %q holds more than one record", key)
@@ -456,7 +473,7 @@ func (v *vault) apply(ch change, sh *shared) error {
 			}
 			v.purging[k] = time.Unix(0, t)
 		}
-	case ch.Issuer != "" && ch.Certificate == "" && !ch.Contacts:
+	case ch.Issuer != "" && ch.Certificate == "" && !ch.Contacts && !ch.Clock:
 		key := ch.Issuer
 		if len(st.Issuers) > 1 {
 			return fmt.Errorf("change of issuer %q holds more than one record", key)
@@ -468,7 +485,7 @@ func (v *vault) apply(ch change, sh *shared) error {
 			}
 			v.issuers[key] = r.issuer()
 		}
-	case ch.Contacts && ch.Certificate == "" && ch.Issuer == "":
+	case ch.Contacts && ch.Certificate == "" && ch.Issuer == "" && !ch.Clock:
 		v.contacts = st.Contacts
 	default:
 		return errors.New("change names no record, or more than one")
@@ -478,10 +495,10 @@ func (v *vault) apply(ch change, sh *shared) error {
 
 // LoadState replaces the vault's content (certificates, deleted
 // certificates, issuers, contacts) and, unless WithBackupKey set one, its
-// backup key with a state written by SaveState. The CA and token signing
-// key stay as they are, so running clients keep working; use WithState to
-// restore those too. With WithStateFile, the new content is in the state
-// file when LoadState returns.
+// backup key with a state written by SaveState. The CA, the token signing
+// key and the clock stay as they are, so running clients keep working; use
+// WithState to restore those too. With WithStateFile, the new content is
+// in the state file when LoadState returns.
 func (h *Handler) LoadState(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -502,6 +519,15 @@ func (h *Handler) LoadState(r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// restoreClock sets the emulator's clock to run offset ahead of its
+// source, as it did when the state was saved, unless WithStartTime set the
+// clock.
+func (v *vault) restoreClock(offset int64) {
+	if v.cfg.start.IsZero() && v.cfg.clock != nil {
+		v.cfg.clock.offset.Store(offset)
+	}
 }
 
 // replace swaps in the content of fresh, and its backup key if it has
