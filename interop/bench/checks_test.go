@@ -101,6 +101,7 @@ func checkOursCertificate(c *client.Certificate, w *servedCertificate) error {
 	same(&m, "kid", c.KeyID, w.kid)
 	same(&m, "sid", c.SecretID, w.sid)
 	sameBytes(&m, "cer", c.CER, w.cer)
+	same(&m, "contentType", string(c.ContentType), w.contentType)
 	same(&m, "preserveCertOrder", c.PreserveCertOrder, w.preserveCertOrder)
 	checkOursPolicy(&m, c.Policy, w.policy, true)
 	return m.err
