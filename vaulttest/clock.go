@@ -30,6 +30,9 @@ func newClock(source func() time.Time, start time.Time) *clock {
 
 func (c *clock) now() time.Time { return c.source().Add(time.Duration(c.offset.Load())) }
 
+// maxAdvance is the longest step Advance takes.
+const maxAdvance = 100 * 365 * 24 * time.Hour
+
 // WithStartTime starts the emulator's clock at t instead of the current
 // time (or the time WithClock's function returns). The clock then runs on
 // from t; Advance moves it forward.
@@ -37,6 +40,9 @@ func WithStartTime(t time.Time) Option {
 	return func(c *config) error {
 		if t.IsZero() {
 			return errors.New("start time is the zero time")
+		}
+		if y := t.Year(); y < 1950 || y > 2199 {
+			return fmt.Errorf("start time %v is outside the years 1950 to 2199", t)
 		}
 		c.start = t
 		return nil
@@ -51,14 +57,20 @@ func (h *Handler) Now() time.Time { return h.cfg.now() }
 // complete, deleted certificates appear in the deleted views and are purged
 // on their scheduled purge date, and the lifetime actions whose triggers
 // were passed run in order, each once, dated when it was due (see
-// Notifications). It returns the new time, and an error for a negative d
-// or when the state file (WithStateFile) cannot be saved.
+// Notifications). It returns the new time, and an error for a negative d,
+// a d over 100 years or a time past the year 2199, or when the state file
+// (WithStateFile) cannot be saved.
 //
 // Renewals generate keys while the vault is locked, so a jump over many
-// RSA renewals holds other requests for a while.
+// RSA renewals holds other requests for a while. One call runs at most
+// 2000 operations and actions per certificate; the next request or Advance
+// goes on with the rest.
 func (h *Handler) Advance(d time.Duration) (time.Time, error) {
 	if d < 0 {
 		return time.Time{}, fmt.Errorf("vaulttest: the clock only moves forward; Advance(%v)", d)
+	}
+	if d > maxAdvance || h.Now().Add(d).Year() > 2199 {
+		return time.Time{}, fmt.Errorf("vaulttest: Advance(%v) is too far: at most 100 years at a time, and not past the year 2199", d)
 	}
 	h.clock.offset.Add(int64(d))
 	now := h.cfg.now()

@@ -82,7 +82,7 @@ func earliest(a, b time.Time) time.Time {
 // runCertificate runs the operations and lifetime actions of c that are due
 // by now, in order, and returns when the next one is due. Callers hold v.mu.
 func (v *vault) runCertificate(c *certificate, now time.Time) time.Time {
-	for {
+	for range maxSteps {
 		if c.pending() {
 			due, ok := v.opDue(c.op)
 			switch {
@@ -110,7 +110,14 @@ func (v *vault) runCertificate(c *certificate, now time.Time) time.Time {
 		}
 		v.fire(c, ver, a, at)
 	}
+	// More is due: the next request (or Advance) goes on from here, so
+	// that one call never holds the vault for long.
+	return now
 }
+
+// maxSteps bounds the operations and lifetime actions one runCertificate
+// runs, such as the renewals of a jump over centuries.
+const maxSteps = 2000
 
 // opDue returns when an operation in progress completes by itself, and
 // false if it waits for a merge (the Unknown issuer) or, for a caller's

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func (h *harness) versionsOf(name string) []*version {
 	if c == nil {
 		h.t.Fatalf("no certificate %q", name)
 	}
-	return append([]*version(nil), c.versions...)
+	return slices.Clone(c.versions)
 }
 
 func TestStartTimeAndAdvance(t *testing.T) {
@@ -366,5 +367,80 @@ func TestDisabledPolicyRunsNoActions(t *testing.T) {
 	h.advance(90 * 24 * time.Hour)
 	if n := len(h.versionsOf("off")); n != 1 {
 		t.Errorf("%d versions with a disabled policy, want 1", n)
+	}
+}
+
+// TestSeedFollowsStartTime: seeded certificates are current by the
+// emulator's clock, so a start time years ahead does not make them all
+// expired and due for renewal at once.
+func TestSeedFollowsStartTime(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2040, 6, 1, 0, 0, 0, 0, time.UTC)
+	h := newHarness(t, WithStartTime(start))
+	if _, err := h.srv.Seed(3, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"cert-0", "cert-1", "cert-2"} {
+		vers := h.versionsOf(name)
+		if len(vers) != 1 || !vers[0].notBefore.Equal(start.AddDate(0, 0, -1).Truncate(time.Second)) {
+			t.Errorf("%s: %d versions, first from %v; want one, from a day before %v", name, len(vers), vers[0].notBefore, start)
+		}
+	}
+	// A year on, each renews once (at 80% of its validity).
+	h.advance(365 * 24 * time.Hour)
+	if n := len(h.versionsOf("cert-1")); n != 2 {
+		t.Errorf("%d versions of a seeded certificate after a year, want 2", n)
+	}
+}
+
+func TestAdvanceLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithStartTime(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)))
+	for _, d := range []time.Duration{-time.Nanosecond, 101 * 365 * 24 * time.Hour, 1<<63 - 1} {
+		if _, err := h.srv.Advance(d); err == nil {
+			t.Errorf("Advance(%v) succeeded", d)
+		}
+	}
+	if _, err := h.srv.Advance(99 * 365 * 24 * time.Hour); err != nil {
+		t.Fatalf("Advance(99 years): %v", err)
+	}
+	if _, err := h.srv.Advance(2 * 365 * 24 * time.Hour); err == nil {
+		t.Errorf("Advance past 2199 succeeded: now %v", h.srv.Now())
+	}
+	for _, start := range []time.Time{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := Start(WithStartTime(start)); err == nil {
+			t.Errorf("WithStartTime(%v) was accepted", start)
+		}
+	}
+}
+
+// TestRenewalsBoundedPerCall: one call runs at most maxSteps steps (half as
+// many renewals) for a
+// certificate; the next request goes on with the rest, in order.
+func TestRenewalsBoundedPerCall(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.create("often", renewPolicy("CN=often", 1, atPercent(1, gen.CertificatePolicyActionAutoRenew)))
+	h.versionsOf("often")
+	if _, err := h.srv.Advance(365 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	v := h.srv.vault
+	v.mu.Lock()
+	n := len(v.certs[nameKey("often")].versions)
+	v.mu.Unlock()
+	if n != 1+maxSteps/2 { // a renewal is two steps: it starts, then completes
+		t.Fatalf("%d versions after one Advance, want 1 + %d", n, maxSteps/2)
+	}
+	h.refreshToken()
+	h.call("GET", "/certificates/often/", nil, http.StatusOK, nil)
+	vers := h.versionsOf("often")
+	if len(vers) <= 1+maxSteps/2 {
+		t.Fatalf("%d versions after the next request, want more than %d", len(vers), 1+maxSteps/2)
+	}
+	for i := 1; i < len(vers); i++ {
+		if !vers[i].notBefore.After(vers[i-1].notBefore) {
+			t.Fatalf("version %d starts %v, not after version %d (%v)", i, vers[i].notBefore, i-1, vers[i-1].notBefore)
+		}
 	}
 }

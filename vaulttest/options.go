@@ -287,9 +287,10 @@ func WithTokenLifetime(d time.Duration) Option {
 // dates or times everything in the vault: attributes, certificate validity,
 // delays, lifetime actions, token expiry, scheduled purges, throttling
 // windows and the request log's times. WithStartTime and Advance move the
-// clock away from its source. TLS certificates and the certificate Seed
-// shares keep using the real time, and so do Faults.Latency and the
-// request log's durations.
+// clock away from its source. The server's TLS certificate keeps using the
+// real time, and so do Faults.Latency and the request log's durations; the
+// certificate Seed shares is valid from a day before the real time, or
+// before the emulator's time when that is more than a day away.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {

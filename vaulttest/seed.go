@@ -55,6 +55,28 @@ var seedMaterial = sync.OnceValues(func() (*seedShared, error) {
 	return &seedShared{key: key, chain: [][]byte{der}, cert: cert, x5t: sha1.Sum(der), policy: p}, nil
 })
 
+// datedFor returns the shared material with a certificate valid from a
+// day before now: the shared one when the emulator's clock is within a day
+// of the real time, else one issued anew for the same key, so that seeded
+// certificates are current by the emulator's clock (WithStartTime) and
+// their lifetime actions are not all due at once.
+func (s *seedShared) datedFor(now time.Time) (*seedShared, error) {
+	if d := now.Sub(s.cert.NotBefore); d >= 0 && d <= 48*time.Hour {
+		return s, nil
+	}
+	der, err := issue(s.policy, s.key, nil, now.AddDate(0, 0, -1))
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	n := *s
+	n.chain, n.cert, n.x5t = [][]byte{der}, cert, sha1.Sum(der)
+	return &n, nil
+}
+
 type seedShared struct {
 	key    crypto.Signer
 	chain  [][]byte
@@ -116,6 +138,9 @@ func (h *Handler) seed(n int, opts *SeedOptions) ([]string, error) {
 
 	v := h.vault
 	now := h.cfg.now()
+	if shared, err = shared.datedFor(now); err != nil {
+		return nil, fmt.Errorf("vaulttest: seed certificate: %w", err)
+	}
 	p := shared.policy.clone()
 	p.contentType = o.ContentType
 	p.created, p.updated = now, now
