@@ -1,19 +1,29 @@
 # Developer commands. `make test` is what CI runs.
 
 GO ?= go
-UPSTREAM ?= ../shared/upstream-spec/2025-07-01
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-# Tests that read the upstream folder find it through the environment.
-export UPSTREAM
+# SPECS is your clone of https://github.com/Azure/azure-rest-api-specs, which
+# holds Microsoft's Swagger files; API is the version to read from it (by
+# default the one gen/ is generated from). Only make spec needs them; when
+# SPECS is set, check-generate and the tests that compare our files with
+# Microsoft's run too, and they are skipped otherwise.
+SPECS ?=
+API ?= $(shell sed -n 's/^const APIVersion = "\(.*\)"$$/\1/p' gen/version.gen.go)
+
+# Tests and scripts find the upstream files through the environment.
+export KVCERTS_SPECS := $(if $(SPECS),$(abspath $(SPECS)))
+export KVCERTS_API := $(API)
 
 .PHONY: all spec generate check-generate lint test demo examples bench
 
 all: test
 
-## spec: rebuild spec/keyvault-certificates.json from the upstream Swagger folder (UPSTREAM=...)
+## spec: rebuild spec/keyvault-certificates.json from Microsoft's Swagger files (SPECS=<azure-rest-api-specs clone> API=<version>)
 spec:
-	$(GO) run ./internal/specconv -in $(UPSTREAM) -out spec/keyvault-certificates.json
+	@if [ -z "$(KVCERTS_SPECS)" ]; then \
+		echo "make spec: set SPECS to your clone of https://github.com/Azure/azure-rest-api-specs, for example: make spec SPECS=../azure-rest-api-specs API=$(API)" >&2; exit 2; fi
+	$(GO) run ./internal/specconv -specs "$(KVCERTS_SPECS)" -api "$(API)" -out spec/keyvault-certificates.json
 
 ## generate: rebuild gen/ from spec/ (no network, no upstream folder needed)
 generate:
@@ -21,7 +31,7 @@ generate:
 
 ## check-generate: fail if spec/ or gen/ differ from what the generators produce
 check-generate:
-	UPSTREAM=$(UPSTREAM) ./scripts/check-generate.sh
+	./scripts/check-generate.sh
 
 ## lint: gofmt, go vet and staticcheck over everything, generated code included
 lint:

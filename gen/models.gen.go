@@ -309,6 +309,7 @@ type CertificatePolicy struct {
 	IssuerParameters          IssuerParameters          `json:"issuer,omitzero"`
 	KeyProperties             KeyProperties             `json:"key_props,omitzero"`
 	LifetimeActions           []LifetimeAction          `json:"lifetime_actions,omitzero"`
+	PlatformManaged           PlatformManaged           `json:"platformManaged,omitzero"`
 	SecretProperties          SecretProperties          `json:"secret_props,omitzero"`
 	X509CertificateProperties X509CertificateProperties `json:"x509_props,omitzero"`
 }
@@ -452,6 +453,12 @@ type OrganizationDetails struct {
 // PendingCertificateSigningRequestResult defines model for PendingCertificateSigningRequestResult.
 type PendingCertificateSigningRequestResult struct {
 	Value string `json:"value,omitzero"`
+}
+
+// PlatformManaged defines model for PlatformManaged.
+type PlatformManaged struct {
+	CertificateUsage string                 `json:"certificateUsage"`
+	Metadata         map[string]interface{} `json:"metadata,omitzero"`
 }
 
 // SecretAttributes defines model for SecretAttributes.

@@ -4,4 +4,4 @@ package gen
 
 // APIVersion is the Key Vault REST API version this package was generated
 // from, sent as the api-version query parameter of every request.
-const APIVersion = "2025-07-01"
+const APIVersion = "2026-04-01"

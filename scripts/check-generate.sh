@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Regenerates spec/ (when the upstream folder is present) and gen/ in a scratch
-# copy of the module and fails if the result differs from the working tree, so
-# hand edits and stale generated code are caught.
+# Regenerates spec/ (when KVCERTS_SPECS names a checkout of
+# azure-rest-api-specs) and gen/ in a scratch copy of the module and fails if
+# the result differs from the working tree, so hand edits and stale generated
+# code are caught. KVCERTS_API is the API version to read (by default the
+# one gen/ is generated from). make check-generate sets both from SPECS and API.
 set -euo pipefail
 
 root=$(pwd)
-upstream=${UPSTREAM:-../shared/upstream-spec/2025-07-01}
-case $upstream in /*) ;; *) upstream=$root/$upstream ;; esac
+specs=${KVCERTS_SPECS:-}
+if [ -n "$specs" ]; then
+	case $specs in /*) ;; *) specs=$root/$specs ;; esac
+fi
+api=${KVCERTS_API:-$(sed -n 's/^const APIVersion = "\(.*\)"$/\1/p' gen/version.gen.go)}
 
 # Only generated files and the two handwritten ones belong in gen/.
 for f in gen/*; do
@@ -21,11 +26,11 @@ trap 'rm -rf "$scratch"' EXIT
 cp -R go.mod go.sum tools.go generate.go spec gen internal "$scratch"/
 cd "$scratch"
 
-if [ -f "$upstream/certificates.json" ]; then
+if [ -n "$specs" ]; then
 	rm spec/keyvault-certificates.json
-	go run ./internal/specconv -in "$upstream" -out spec/keyvault-certificates.json
+	go run ./internal/specconv -specs "$specs" -api "$api" -out spec/keyvault-certificates.json
 else
-	echo "check-generate: $upstream not found; checking gen/ against the committed spec only" >&2
+	echo "check-generate: SPECS (KVCERTS_SPECS) not set; checking gen/ against the committed spec only" >&2
 fi
 rm -f gen/*.gen.go
 go generate .

@@ -8,26 +8,31 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
 // root is the repository root, seen from this directory.
 const root = ".."
 
-// upstream is the upstream Swagger folder the converter reads: $UPSTREAM
-// (relative to the repository root, as make passes it) or the default.
-func upstream() string {
-	d := os.Getenv("UPSTREAM")
-	if d == "" {
-		d = "../shared/upstream-spec/2025-07-01"
-	}
-	if !filepath.IsAbs(d) {
-		d = filepath.Join(root, d)
-	}
-	abs, err := filepath.Abs(d)
+// upstream finds Microsoft's Swagger files for gen.APIVersion (or
+// $KVCERTS_API) in the azure-rest-api-specs checkout named by
+// $KVCERTS_SPECS. ok is false when no checkout is named.
+func upstream(t *testing.T) (f specfiles.Files, ok bool) {
+	t.Helper()
+	f, ok, err := specfiles.FromEnv(root, gen.APIVersion)
 	if err != nil {
-		return d
+		t.Fatal(err)
 	}
-	return abs
+	if ok {
+		abs, err := filepath.Abs(f.Checkout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Checkout = abs
+	}
+	return f, ok
 }
 
 // copyModule copies what check-generate.sh reads (and the script itself)
@@ -91,19 +96,21 @@ func TestCheckGenerate(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("check-generate.sh needs bash:", err)
 	}
-	haveUpstream := true
-	if _, err := os.Stat(filepath.Join(upstream(), "certificates.json")); err != nil {
-		haveUpstream = false
-	}
-	const noUpstream = "/nonexistent/upstream"
+	files, haveUpstream := upstream(t)
 	tests := []struct {
 		name     string
-		upstream bool // use the upstream folder rather than none
+		upstream bool // use the upstream files rather than none
+		empty    bool // name an empty folder as the checkout
 		change   func(t *testing.T, dir string)
 		wantErr  string // in the output; "" means the check passes
 	}{
 		{name: "unchanged, no upstream"},
 		{name: "unchanged, with upstream", upstream: true},
+		{
+			name:    "checkout without the files",
+			empty:   true,
+			wantErr: "no layout of",
+		},
 		{
 			name: "gen edited",
 			change: func(t *testing.T, dir string) {
@@ -139,12 +146,15 @@ func TestCheckGenerate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			up := noUpstream
+			env := []string{"KVCERTS_SPECS=", "KVCERTS_API="}
 			if tt.upstream {
 				if !haveUpstream {
-					t.Skipf("upstream spec not available at %s (it lives outside the repository)", upstream())
+					t.Skip("needs Microsoft's Swagger files: " + specfiles.Hint)
 				}
-				up = upstream()
+				env = []string{"KVCERTS_SPECS=" + files.Checkout, "KVCERTS_API=" + files.Version}
+			}
+			if tt.empty {
+				env = []string{"KVCERTS_SPECS=" + t.TempDir(), "KVCERTS_API=" + gen.APIVersion}
 			}
 			dir := copyModule(t)
 			if tt.change != nil {
@@ -152,7 +162,7 @@ func TestCheckGenerate(t *testing.T) {
 			}
 			cmd := exec.CommandContext(t.Context(), "bash", "scripts/check-generate.sh")
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "UPSTREAM="+up, "GOFLAGS=", "GOWORK=off")
+			cmd.Env = append(append(os.Environ(), env...), "GOFLAGS=", "GOWORK=off")
 			out, err := cmd.CombinedOutput()
 			switch {
 			case tt.wantErr == "" && err != nil:
@@ -162,8 +172,8 @@ func TestCheckGenerate(t *testing.T) {
 			case tt.wantErr != "" && !strings.Contains(string(out), tt.wantErr):
 				t.Fatalf("check-generate output lacks %q:\n%s", tt.wantErr, out)
 			}
-			if !tt.upstream && tt.wantErr == "" && !strings.Contains(string(out), noUpstream+" not found") {
-				t.Errorf("without the upstream folder, check-generate does not say so:\n%s", out)
+			if !tt.upstream && !tt.empty && tt.wantErr == "" && !strings.Contains(string(out), "SPECS (KVCERTS_SPECS) not set") {
+				t.Errorf("without the upstream files, check-generate does not say so:\n%s", out)
 			}
 		})
 	}

@@ -7,13 +7,42 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
+// newVersion is the made-up API version the walkthrough regenerates for.
+const newVersion = "2099-01-01"
+
 // The README's walkthrough for a new API version must work as written: with
-// the upstream files relabelled as a new version, make spec and make
-// generate change the version and nothing breaks in the module's tests.
+// the upstream files relabelled as a new version in a checkout laid out like
+// azure-rest-api-specs, make spec and make generate change the version and
+// nothing breaks in the module's tests.
 func TestRegenerateForNewVersion(t *testing.T) {
 	t.Parallel()
+	dir, specs := regenerateSetup(t, nil)
+	run(t, dir, nil, "make", "spec", "SPECS="+specs, "API="+newVersion)
+	run(t, dir, nil, "make", "generate")
+	version, err := os.ReadFile(filepath.Join(dir, "gen", "version.gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(version), `const APIVersion = "`+newVersion+`"`) {
+		t.Fatalf("gen/version.gen.go after regenerating:\n%s", version)
+	}
+	run(t, dir, nil, "go", "vet", "./...")
+	// The scripts' own tests would copy the module again.
+	run(t, dir, []string{"KVCERTS_SPECS=" + specs, "KVCERTS_API=" + newVersion},
+		"go", "test", "-skip", "TestRegenerateForNewVersion|TestCheckGenerate|TestDriftGuardFires", "./...")
+}
+
+// regenerateSetup copies the module's tracked files and builds a checkout
+// of azure-rest-api-specs in the current layout holding the upstream files
+// of gen.APIVersion relabelled as newVersion, with bend applied to
+// certificates.json's text. It returns both folders.
+func regenerateSetup(t *testing.T, bend func([]byte) []byte) (dir, specs string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("regenerates and tests a copy of the module")
 	}
@@ -22,47 +51,100 @@ func TestRegenerateForNewVersion(t *testing.T) {
 			t.Skipf("needs %s: %v", tool, err)
 		}
 	}
-	const from, to = "2025-07-01", "2026-01-01"
-	up := filepath.Join(t.TempDir(), to)
-	if err := os.Mkdir(up, 0o755); err != nil {
-		t.Fatal(err)
+	f, ok := upstream(t)
+	if !ok {
+		t.Skip("needs Microsoft's Swagger files: " + specfiles.Hint)
 	}
-	for _, name := range []string{"certificates.json", "secrets.json"} {
-		data, err := os.ReadFile(filepath.Join(upstream(), name))
+	specs = t.TempDir()
+	base := filepath.Join(specs, "specification", "keyvault", "data-plane")
+	for _, doc := range []struct{ src, group, name string }{
+		{f.Certificates, "Certificates", "certificates.json"},
+		{f.Secrets, "Secrets", "secrets.json"},
+	} {
+		data, err := os.ReadFile(doc.src)
 		if err != nil {
-			t.Skipf("upstream spec not available at %s (it lives outside the repository): %v", upstream(), err)
-		}
-		old := []byte(`"version": "` + from + `"`)
-		if !bytes.Contains(data, old) {
-			t.Skipf("%s is not API version %s", name, from)
-		}
-		relabelled := bytes.Replace(data, old, []byte(`"version": "`+to+`"`), 1)
-		if err := os.WriteFile(filepath.Join(up, name), relabelled, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-
-	dir := copyTracked(t)
-	run := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), name, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "UPSTREAM="+up, "GOFLAGS=", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		old := []byte(`"version": "` + gen.APIVersion + `"`)
+		if !bytes.Contains(data, old) {
+			t.Fatalf("%s is not API version %s", doc.src, gen.APIVersion)
+		}
+		data = bytes.Replace(data, old, []byte(`"version": "`+newVersion+`"`), 1)
+		if bend != nil && doc.name == "certificates.json" {
+			data = bend(data)
+		}
+		dst := filepath.Join(base, doc.group, "stable", newVersion)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, doc.name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The examples come along, so that gen's tests round-trip them.
+		examples, _ := filepath.Glob(filepath.Join(filepath.Dir(doc.src), "examples", "*.json"))
+		if err := os.MkdirAll(filepath.Join(dst, "examples"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, ex := range examples {
+			data, err := os.ReadFile(ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, "examples", filepath.Base(ex)), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	run("make", "spec", "generate", "UPSTREAM="+up)
-	version, err := os.ReadFile(filepath.Join(dir, "gen", "version.gen.go"))
-	if err != nil {
-		t.Fatal(err)
+	// Older versions of the checkout stand in for examples the new one lacks.
+	for _, v := range specfiles.Versions(f.Checkout) {
+		older, err := specfiles.Locate(f.Checkout, v)
+		if err != nil {
+			continue
+		}
+		for _, src := range older.ExampleDirs() {
+			if _, err := os.Stat(src); err != nil {
+				continue
+			}
+			rel, err := filepath.Rel(f.Checkout, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.CopyFS(filepath.Join(specs, rel), os.DirFS(src)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []string{older.Certificates, older.Secrets} {
+			rel, err := filepath.Rel(f.Checkout, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(specs, rel), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if !strings.Contains(string(version), `const APIVersion = "`+to+`"`) {
-		t.Fatalf("gen/version.gen.go after regenerating:\n%s", version)
+	return copyTracked(t), specs
+}
+
+// run runs a command in dir with extra environment variables and fails the
+// test with its output when it fails.
+func run(t *testing.T, dir string, env []string, name string, args ...string) {
+	t.Helper()
+	if out, err := command(t, dir, env, name, args...); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-	run("go", "vet", "./...")
-	// The scripts' own tests would copy the module again.
-	run("go", "test", "-skip", "TestRegenerateForNewVersion|TestCheckGenerate", "./...")
+}
+
+func command(t *testing.T, dir string, env []string, name string, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "KVCERTS_SPECS=", "KVCERTS_API=", "GOFLAGS=", "GOWORK=off"), env...)
+	return cmd.CombinedOutput()
 }
 
 // copyTracked copies the files git tracks into a new directory and returns

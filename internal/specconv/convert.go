@@ -6,15 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
 // object is a JSON object as decoded by encoding/json.
@@ -24,20 +24,20 @@ type object = map[string]any
 // secret behind a certificate, which carries its private key.
 const secretPath = "/secrets/{secret-name}/{secret-version}"
 
-// apiVersionRE matches Key Vault API versions such as 2025-07-01 or
-// 2025-07-01-preview.
-var apiVersionRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
-
-// convertDir reads certificates.json and secrets.json from dir and returns
-// the OpenAPI 3 document, indented and newline-terminated.
-func convertDir(dir string) ([]byte, error) {
-	certs, err := readObject(filepath.Join(dir, "certificates.json"))
+// convertFiles reads the two upstream documents and returns the OpenAPI 3
+// document, indented and newline-terminated. The documents must be of the
+// version they were located for.
+func convertFiles(f specfiles.Files) ([]byte, error) {
+	certs, err := readObject(f.Certificates)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := readObject(filepath.Join(dir, "secrets.json"))
+	secrets, err := readObject(f.Secrets)
 	if err != nil {
 		return nil, err
+	}
+	if v, _ := dig(certs, "info", "version").(string); f.Version != "" && v != f.Version {
+		return nil, fmt.Errorf("%s: info.version is %q, but it was found as version %s", f.Certificates, v, f.Version)
 	}
 	return convert(certs, secrets)
 }
@@ -61,7 +61,7 @@ func convert(certs, secrets object) ([]byte, error) {
 		return nil, fmt.Errorf("certificates.json: want a Swagger 2.0 document, got swagger %q", v)
 	}
 	version, _ := dig(certs, "info", "version").(string)
-	if !apiVersionRE.MatchString(version) {
+	if !specfiles.ValidVersion(version) {
 		return nil, fmt.Errorf("certificates.json: info.version %q is not a Key Vault API version", version)
 	}
 	if sv, _ := dig(secrets, "info", "version").(string); sv != version {
@@ -181,6 +181,14 @@ func dropAPIVersionParameter(doc object) error {
 // proseKeys are the fields that hold sentences rather than facts.
 var proseKeys = map[string]bool{"description": true, "summary": true, "title": true}
 
+// generatorHints are fields for Microsoft's own generators and documentation
+// that say nothing about the wire: examples, the TypeSpec marker, links, and
+// x-ms-client-flatten (AutoRest's hint to inline a body's properties into a
+// method's parameters; the body sent is the same).
+var generatorHints = map[string]bool{
+	"x-ms-examples": true, "x-typespec-generated": true, "externalDocs": true, "x-ms-client-flatten": true,
+}
+
 // nameMaps are the fields whose keys are names chosen by the API (property
 // names, paths, status codes), not OpenAPI keywords, so a property called
 // "title" survives.
@@ -196,7 +204,7 @@ func clean(o object, inNameMap bool) {
 	for k, v := range o {
 		if !inNameMap {
 			switch {
-			case proseKeys[k], k == "x-ms-examples", k == "x-typespec-generated", k == "externalDocs":
+			case proseKeys[k], generatorHints[k]:
 				delete(o, k)
 				continue
 			case k == "x-ms-client-name":

@@ -11,30 +11,27 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
-// upstreamDir is the upstream Swagger folder, seen from this package: $UPSTREAM
-// (relative to the repository root, as make passes it) or the default.
-var upstreamDir = func() string {
-	d := os.Getenv("UPSTREAM")
-	if d == "" {
-		d = "../shared/upstream-spec/2025-07-01"
+// upstreamFiles finds the upstream documents named by $SPECS and $API
+// (gen.APIVersion by default), or skips the test saying how to name them.
+func upstreamFiles(t *testing.T) specfiles.Files {
+	t.Helper()
+	f, ok, err := specfiles.FromEnv(filepath.Join("..", ".."), gen.APIVersion)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !filepath.IsAbs(d) {
-		d = filepath.Join("..", "..", d)
+	if !ok {
+		t.Skip("needs Microsoft's Swagger files: " + specfiles.Hint)
 	}
-	return d
-}()
+	return f
+}
 
 // committedSpec is the converted document checked into the repository.
 const committedSpec = "../../spec/keyvault-certificates.json"
-
-func needUpstream(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(upstreamDir, "certificates.json")); err != nil {
-		t.Skipf("upstream spec not available at %s (it lives outside the repository): %v", upstreamDir, err)
-	}
-}
 
 func mustRead(t *testing.T, path string) object {
 	t.Helper()
@@ -48,8 +45,7 @@ func mustRead(t *testing.T, path string) object {
 // converted runs the converter on the upstream folder and decodes the result.
 func converted(t *testing.T) ([]byte, object) {
 	t.Helper()
-	needUpstream(t)
-	out, err := convertDir(upstreamDir)
+	out, err := convertFiles(upstreamFiles(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +95,9 @@ func refName(v any) string {
 // upstreamOperations lists every upstream operation by "METHOD path", with
 // the api-version parameter left out.
 func upstreamOperations(t *testing.T) map[string]operation {
-	certs := mustRead(t, filepath.Join(upstreamDir, "certificates.json"))
-	secrets := mustRead(t, filepath.Join(upstreamDir, "secrets.json"))
+	f := upstreamFiles(t)
+	certs := mustRead(t, f.Certificates)
+	secrets := mustRead(t, f.Secrets)
 	ops := map[string]operation{}
 	collect := func(doc object, only string) {
 		for path, item := range doc["paths"].(object) {
@@ -197,7 +194,7 @@ func TestEveryOperationCarriesOver(t *testing.T) {
 func TestEveryDefinitionCarriesOver(t *testing.T) {
 	t.Parallel()
 	_, doc := converted(t)
-	certs := mustRead(t, filepath.Join(upstreamDir, "certificates.json"))
+	certs := mustRead(t, upstreamFiles(t).Certificates)
 	schemas := dig(doc, "components", "schemas").(object)
 	want := append(slices.Collect(maps.Keys(certs["definitions"].(object))), "SecretBundle", "SecretAttributes")
 	for _, name := range want {
@@ -254,9 +251,10 @@ func TestNoProseSurvives(t *testing.T) {
 	walk(doc, "", false)
 
 	// No sentence of the upstream text appears anywhere in the output.
-	for _, file := range []string{"certificates.json", "secrets.json"} {
+	f := upstreamFiles(t)
+	for _, file := range []string{f.Certificates, f.Secrets} {
 		var sentences []string
-		collectProse(mustRead(t, filepath.Join(upstreamDir, file)), &sentences)
+		collectProse(mustRead(t, file), &sentences)
 		for _, s := range sentences {
 			if len(s) > 12 && bytes.Contains(out, []byte(s)) {
 				t.Errorf("upstream prose from %s survives: %q", file, s)
@@ -284,7 +282,7 @@ func collectProse(v any, out *[]string) {
 func TestVersionAndAPIVersionParameter(t *testing.T) {
 	t.Parallel()
 	out, doc := converted(t)
-	want := dig(mustRead(t, filepath.Join(upstreamDir, "certificates.json")), "info", "version")
+	want := dig(mustRead(t, upstreamFiles(t).Certificates), "info", "version")
 	if got := dig(doc, "info", "version"); got != want {
 		t.Errorf("info.version = %v, want %v", got, want)
 	}
@@ -402,10 +400,60 @@ func TestConvertRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestConvertDirMissingFiles(t *testing.T) {
+func TestConvertFilesErrors(t *testing.T) {
 	t.Parallel()
-	if _, err := convertDir(t.TempDir()); err == nil {
-		t.Error("convertDir on an empty folder succeeded")
+	dir := t.TempDir()
+	write := func(name string, o object) string {
+		data, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c, s := minimal()
+	certs, secrets := write("certificates.json", c), write("secrets.json", s)
+	notJSON := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(notJSON, []byte("package main"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convertFiles(specfiles.Files{Version: "2025-07-01", Certificates: certs, Secrets: secrets}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		files specfiles.Files
+		error string
+	}{
+		{"missing certificates.json", specfiles.Files{Certificates: filepath.Join(dir, "none.json"), Secrets: secrets}, "none.json"},
+		{"missing secrets.json", specfiles.Files{Certificates: certs, Secrets: filepath.Join(dir, "none.json")}, "none.json"},
+		{"not JSON", specfiles.Files{Certificates: notJSON, Secrets: secrets}, "main.go"},
+		{"version other than its folder's", specfiles.Files{Version: "2026-04-01", Certificates: certs, Secrets: secrets}, `info.version is "2025-07-01", but it was found as version 2026-04-01`},
+	} {
+		if _, err := convertFiles(tc.files); err == nil || !strings.Contains(err.Error(), tc.error) {
+			t.Errorf("%s: error = %v, want one containing %q", tc.name, err, tc.error)
+		}
+	}
+}
+
+func TestGeneratorHintsAreDropped(t *testing.T) {
+	t.Parallel()
+	c, s := minimal()
+	get := dig(c, "paths", "/certificates/{n}", "get").(object)
+	get["parameters"] = append(get["parameters"].([]any), object{"name": "body", "in": "body", "required": true,
+		"schema": object{"$ref": "#/definitions/Bundle"}, "x-ms-client-flatten": true})
+	get["x-ms-examples"] = object{"ex": object{"$ref": "./examples/x.json"}}
+	out, err := convert(c, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hint := range []string{"x-ms-client-flatten", "x-ms-examples"} {
+		if bytes.Contains(out, []byte(hint)) {
+			t.Errorf("%s survived:\n%s", hint, out)
+		}
 	}
 }
 

@@ -6,9 +6,14 @@
 // code generation. The output depends only on the input, so running it twice
 // gives identical bytes.
 //
+// It reads certificates.json and secrets.json of one API version from a
+// checkout of https://github.com/Azure/azure-rest-api-specs, in the
+// repository's current layout (Certificates/ and Secrets/ folders) or the
+// older one (Microsoft.KeyVault/), and fails naming every path it tried.
+//
 // Usage:
 //
-//	go run ./internal/specconv -in ../shared/upstream-spec/2025-07-01 -out spec/keyvault-certificates.json
+//	go run ./internal/specconv -specs /path/to/azure-rest-api-specs -api 2026-04-01 -out spec/keyvault-certificates.json
 package main
 
 import (
@@ -16,17 +21,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
 func main() {
-	in := flag.String("in", "", "folder holding the upstream certificates.json and secrets.json")
+	specs := flag.String("specs", "", "a checkout of azure-rest-api-specs")
+	api := flag.String("api", "", "the API version to convert, such as 2026-04-01")
 	out := flag.String("out", "spec/keyvault-certificates.json", "file to write the OpenAPI 3 document to")
 	flag.Parse()
-	if *in == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: specconv -in <upstream folder> [-out <file>]")
+	if *specs == "" || *api == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: specconv -specs <azure-rest-api-specs checkout> -api <version> [-out <file>]")
 		os.Exit(2)
 	}
-	doc, err := convertDir(*in)
+	files, err := specfiles.Locate(*specs, *api)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "specconv:", err)
+		os.Exit(1)
+	}
+	doc, err := convertFiles(files)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "specconv:", err)
 		os.Exit(1)
