@@ -40,8 +40,10 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 ## test: lint, check-generate and the race-enabled test suite, also of the interop module
+# The scripts' tests regenerate and test copies of the module, which takes
+# longer than go test's default 10 minutes on a busy machine.
 test: lint check-generate
-	$(GO) test -race ./...
+	$(GO) test -race -timeout 30m ./...
 	cd interop && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) test -race ./... && \
 		$(GO) test -run='^$$' -bench=. -benchtime=1x ./bench/
 

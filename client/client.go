@@ -18,6 +18,7 @@ type Client struct {
 	server        string // vaultURL + "/", the server of gen's request builders
 	scheme, host  string // normalised, to compare with next links
 	hc            *http.Client
+	apiVersion    string
 	apiQuery      string // "api-version=..."
 	pollFrequency time.Duration
 	logger        *slog.Logger // for events outside requests, such as TLSSource errors
@@ -70,6 +71,7 @@ func newClient(u *url.URL, rt http.RoundTripper, s *settings) *Client {
 				return http.ErrUseLastResponse
 			},
 		},
+		apiVersion:    s.apiVersion,
 		apiQuery:      "api-version=" + s.apiVersion,
 		pollFrequency: s.pollFrequency,
 		logger:        s.logger,

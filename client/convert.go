@@ -122,6 +122,7 @@ func policyFromWire(w *gen.CertificatePolicy) *CertificatePolicy {
 		Exportable:        k.Exportable,
 		ReuseKey:          k.ReuseKey,
 		ContentType:       ContentType(w.SecretProperties.ContentType),
+		PlatformManaged:   platformManagedFromWire(&w.PlatformManaged),
 		Enabled:           w.Attributes.Enabled,
 		Created:           w.Attributes.Created.Time(),
 		Updated:           w.Attributes.Updated.Time(),
@@ -176,6 +177,9 @@ func policyToWire(p *CertificatePolicy) gen.CertificatePolicy {
 		SecretProperties: gen.SecretProperties{ContentType: string(p.ContentType)},
 		Attributes:       gen.CertificateAttributes{Enabled: p.Enabled},
 	}
+	if pm := p.PlatformManaged; pm != nil {
+		w.PlatformManaged = gen.PlatformManaged{CertificateUsage: pm.CertificateUsage, Metadata: pm.Metadata}
+	}
 	if p.LifetimeActions != nil {
 		w.LifetimeActions = make([]gen.LifetimeAction, len(p.LifetimeActions))
 		for i, a := range p.LifetimeActions {
@@ -189,6 +193,15 @@ func policyToWire(p *CertificatePolicy) gen.CertificatePolicy {
 		}
 	}
 	return w
+}
+
+// platformManagedFromWire converts a policy's platformManaged; the zero
+// value, which is what a policy without one decodes to, gives nil.
+func platformManagedFromWire(w *gen.PlatformManaged) *PlatformManaged {
+	if w.CertificateUsage == "" && w.Metadata == nil {
+		return nil
+	}
+	return &PlatformManaged{CertificateUsage: w.CertificateUsage, Metadata: w.Metadata}
 }
 
 // convertStrings converts a slice between string types, keeping nil and

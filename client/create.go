@@ -54,7 +54,7 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 		return nil, err
 	}
 	if policy != nil {
-		if err := policy.validate(); err != nil {
+		if err := c.checkPolicy(policy); err != nil {
 			return nil, err
 		}
 	}

@@ -52,7 +52,7 @@ func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte
 	}
 	policy := opts.Policy
 	if policy != nil {
-		if err := policy.validate(); err != nil {
+		if err := c.checkPolicy(policy); err != nil {
 			return nil, err
 		}
 	}

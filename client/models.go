@@ -115,6 +115,11 @@ type CertificatePolicy struct {
 	// LifetimeActions say what to do as the certificate nears expiry.
 	LifetimeActions []LifetimeAction
 
+	// PlatformManaged lets the Azure platform manage the certificate (API
+	// version 2026-04-01 and later); nil leaves it unset, or unchanged in
+	// UpdateCertificatePolicy.
+	PlatformManaged *PlatformManaged
+
 	// Enabled sets whether new versions are enabled; nil means the
 	// service's default (enabled).
 	Enabled *bool

@@ -57,6 +57,9 @@ func (p *CertificatePolicy) validate() error {
 			return invalidArg("policy LifetimeActions[%d]: set exactly one of LifetimePercentage and DaysBeforeExpiry", i)
 		}
 	}
+	if p.PlatformManaged != nil {
+		return p.PlatformManaged.validate()
+	}
 	return nil
 }
 
@@ -105,7 +108,7 @@ func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, polic
 	if policy == nil {
 		return nil, invalidArg("policy is nil")
 	}
-	if err := policy.validate(); err != nil {
+	if err := c.checkPolicy(policy); err != nil {
 		return nil, err
 	}
 	req, err := gen.NewUpdateCertificatePolicyRequest(c.server, name, policyToWire(policy))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestRegenerateForNewVersion(t *testing.T) {
 	run(t, dir, nil, "go", "vet", "./...")
 	// The scripts' own tests would copy the module again.
 	run(t, dir, []string{"KVCERTS_SPECS=" + specs, "KVCERTS_API=" + newVersion},
-		"go", "test", "-skip", "TestRegenerateForNewVersion|TestCheckGenerate|TestDriftGuardFires", "./...")
+		"go", "test", "-timeout", "20m", "-skip", "TestRegenerateForNewVersion|TestCheckGenerate|TestDriftGuardFires", "./...")
 }
 
 // regenerateSetup copies the module's tracked files and builds a checkout
@@ -176,4 +177,39 @@ func copyTracked(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// A new API version that adds a field regenerates cleanly, and the drift
+// guard in package client then names the field and the file to change, so
+// that the field does not silently stop short of the client's models.
+func TestDriftGuardFires(t *testing.T) {
+	t.Parallel()
+	dir, specs := regenerateSetup(t, func(data []byte) []byte {
+		// A new optional property of CertificatePolicy, after its first one.
+		i := bytes.Index(data, []byte(`"CertificatePolicy": {`))
+		j := bytes.Index(data[i:], []byte(`"properties": {`))
+		if i < 0 || j < 0 {
+			t.Fatal("certificates.json has no CertificatePolicy properties")
+		}
+		at := i + j + len(`"properties": {`)
+		return slices.Concat(data[:at], []byte(`"syntheticDriftField": {"type": "string"},`), data[at:])
+	})
+	run(t, dir, nil, "make", "spec", "SPECS="+specs, "API="+newVersion)
+	run(t, dir, nil, "make", "generate")
+	models, err := os.ReadFile(filepath.Join(dir, "gen", "models.gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(models, []byte("SyntheticDriftField")) {
+		t.Fatal("the regenerated models lack the synthetic field")
+	}
+	out, err := command(t, dir, nil, "go", "test", "-run", "^TestDriftGuard$", "./client/")
+	if err == nil {
+		t.Fatalf("the drift guard passed with a field the client does not carry:\n%s", out)
+	}
+	for _, want := range []string{"gen field CertificatePolicy.SyntheticDriftField", "client/drift_test.go"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("the drift guard's failure does not say %q:\n%s", want, out)
+		}
+	}
 }

@@ -266,7 +266,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case body == nil:
 		rec.WriteHeader(status)
 	default:
-		writeJSON(rec, status, body)
+		writeJSON(rec, status, forAPIVersion(body, version))
 	}
 }
 
@@ -350,7 +350,10 @@ func decodeBody(c *call, v any) error {
 		}
 		return badParameter("the request body is not valid JSON for %s", c.op)
 	}
-	return checkSent(c, data)
+	if err := checkSent(c, data); err != nil {
+		return err
+	}
+	return checkPlatformManaged(c, data, v)
 }
 
 // given reports whether a field of a decoded request was sent. Zero values

@@ -476,6 +476,29 @@ func WithAPIVersions(versions ...string) Option {
 	}
 }
 
+// WithOnlyAPIVersions makes the emulator accept exactly the given
+// api-version values and answer 400 BadParameter to any other, the way a
+// vault that does not yet speak a newer version does. With versions older
+// than 2026-04-01 only, certificate policies carry no platformManaged.
+// Later WithAPIVersions options add to the set.
+func WithOnlyAPIVersions(versions ...string) Option {
+	return func(c *config) error {
+		if len(versions) == 0 {
+			return errors.New("WithOnlyAPIVersions needs at least one api-version")
+		}
+		c.apiVersions = nil
+		for _, v := range versions {
+			if v == "" {
+				return errors.New("api-version is empty")
+			}
+			if !slices.Contains(c.apiVersions, v) {
+				c.apiVersions = append(c.apiVersions, v)
+			}
+		}
+		return nil
+	}
+}
+
 // WithLogger logs one line per request (method, path, operation, status and
 // duration; never headers, bodies or tokens). The default logs nothing.
 func WithLogger(l *slog.Logger) Option {

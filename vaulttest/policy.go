@@ -2,6 +2,7 @@ package vaulttest
 
 import (
 	"encoding/asn1"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,10 @@ type policy struct {
 	certTransparency *bool
 
 	lifetimeActions []gen.LifetimeAction
+
+	// platformManaged is what the caller set (API version 2026-04-01 and
+	// later); nil when never set. Its Metadata is never changed once stored.
+	platformManaged *gen.PlatformManaged
 
 	enabled bool
 	created time.Time
@@ -156,6 +161,9 @@ func (p *policy) applyWire(w gen.CertificatePolicy) (*policy, error) {
 	if w.LifetimeActions != nil {
 		n.lifetimeActions = slices.Clone(w.LifetimeActions)
 	}
+	if pm := clonePlatformManaged(w.PlatformManaged); pm != nil {
+		n.platformManaged = pm
+	}
 	if w.Attributes.Enabled != nil {
 		n.enabled = *w.Attributes.Enabled
 	}
@@ -238,6 +246,9 @@ func (p *policy) validate() error {
 	}
 	if err := checkSANs(p); err != nil {
 		return err
+	}
+	if p.platformManaged != nil && p.platformManaged.CertificateUsage == "" {
+		return badParameter("policy platformManaged.certificateUsage is required")
 	}
 	for i, a := range p.lifetimeActions {
 		if err := checkLifetimeAction(i, a); err != nil {
@@ -342,12 +353,22 @@ func (p *policy) wire(id string) gen.CertificatePolicy {
 			CertificateTransparency: p.certTransparency,
 		},
 		LifetimeActions: slices.Clone(p.lifetimeActions),
+		PlatformManaged: p.platformManagedWire(),
 		Attributes: gen.CertificateAttributes{
 			Enabled: ptr(p.enabled),
 			Created: gen.NewUnixTime(p.created),
 			Updated: gen.NewUnixTime(p.updated),
 		},
 	}
+}
+
+// platformManagedWire returns the stored platformManaged for an answer; its
+// metadata map is copied, its values are never changed.
+func (p *policy) platformManagedWire() gen.PlatformManaged {
+	if p.platformManaged == nil {
+		return gen.PlatformManaged{}
+	}
+	return gen.PlatformManaged{CertificateUsage: p.platformManaged.CertificateUsage, Metadata: maps.Clone(p.platformManaged.Metadata)}
 }
 
 func nonNil(s []string) []string {
