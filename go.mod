@@ -11,7 +11,7 @@ require (
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
 	github.com/oapi-codegen/runtime v1.9.0
 	golang.org/x/oauth2 v0.38.0
-	golang.org/x/tools v0.48.0
+	golang.org/x/tools v0.52.0
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
@@ -27,9 +27,14 @@ require (
 	github.com/vmware-labs/yaml-jsonpath v0.3.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
-	golang.org/x/crypto v0.11.0 // indirect
-	golang.org/x/mod v0.38.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
-	golang.org/x/text v0.40.0 // indirect
+	golang.org/x/mod v0.42.0 // indirect
+	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// go-pkcs12 asks only for golang.org/x/crypto v0.11.0 (2023), which every
+// binary built with kvcerts would then record and vulnerability scanners
+// flag. Requiring a current version here makes the module graph, and every
+// consumer's build, select it. Raise it with: go get golang.org/x/crypto@latest
+require golang.org/x/crypto v0.59.0 // indirect
