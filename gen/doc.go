@@ -7,8 +7,17 @@
 // (an empty Tags map clears a certificate's tags). Optional booleans are
 // pointers, so that false can be sent, and so is Error.InnerError.
 //
-// Everything here except this file and wire.go is generated; edit the spec or
-// the converter, then run "make generate". Most programs should use package
-// client, which adds authentication, retries, polling, paging and idiomatic
-// models on top of this package.
+// The typed client ([Client], [ClientWithResponses]) sends the api-version
+// the service requires only when told to: [NewVaultClient] adds
+// [WithAPIVersion] for [APIVersion], and [NewClient] and
+// [NewClientWithResponses] need it among their options. The New...Request
+// builders leave the api-version to their caller. Authentication is the
+// caller's too: client.Client.Gen in package client hands out a typed
+// client that shares that client's authentication, retries, logging,
+// api-version and response size limit.
+//
+// Everything here except this file, wire.go and apiversion.go is generated;
+// edit the spec or the converter, then run "make generate". Most programs
+// should use package client, which adds authentication, retries, polling,
+// paging and idiomatic models on top of this package.
 package gen
