@@ -86,6 +86,7 @@ func TestPlatformManagedNeedsCertificateUsage(t *testing.T) {
 			{"POST", "/certificates/bad-create/create", map[string]any{"policy": policy}},
 			{"POST", "/certificates/bad-import/import", map[string]any{"value": pemText, "policy": policy}},
 			{"PATCH", "/certificates/existing/policy", policy},
+			{"PATCH", "/certificates/existing/", map[string]any{"policy": policy}},
 		} {
 			msg := h.fail(req.method, req.path, req.body, http.StatusBadRequest, "BadParameter", "")
 			if msg != "policy platformManaged.certificateUsage is required" {
