@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -79,11 +80,11 @@ type advEnv struct {
 func newAdvEnv(t *testing.T, h http.HandlerFunc) *advEnv {
 	t.Helper()
 	e := &advEnv{src: &advSource{}, logs: &syncBuffer{}, away: &listener{}, awayHTTP: &listener{}}
-	e.foreignTLS = httptest.NewTLSServer(http.HandlerFunc(e.away.handler))
+	e.foreignTLS = quietTLSServer(http.HandlerFunc(e.away.handler))
 	t.Cleanup(e.foreignTLS.Close)
 	e.foreignHTTP = httptest.NewServer(http.HandlerFunc(e.awayHTTP.handler))
 	t.Cleanup(e.foreignHTTP.Close)
-	e.vault = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.vault = quietTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/`+advTenant+`", resource="https://127.0.0.1"`)
 			reply(w, 401, `{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}`)
@@ -214,7 +215,7 @@ func TestAdversarialSuite(t *testing.T) {
 		}
 		for _, ch := range challenges {
 			fig.badInputs.Add(1)
-			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := quietTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Header.Get("Authorization") != "" {
 					t.Errorf("challenge %s: a token reached the vault that sent it", ch)
 				}
@@ -451,6 +452,15 @@ func TestAdversarialSuite(t *testing.T) {
 			t.Error("the logs hold the token in base64")
 		}
 	})
+}
+
+// quietTLSServer starts an httptest TLS server that does not log the
+// handshakes its clients abandon.
+func quietTLSServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
