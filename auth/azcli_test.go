@@ -263,3 +263,40 @@ func TestNewAzureCLIValidates(t *testing.T) {
 // cliNow is the time the fake az prints its expiries from: the real clock, as az's
 // credential reads it, in whole seconds as az prints them.
 var cliNow = time.Now().Truncate(time.Second)
+
+// az's expires_on (Unix seconds) and expiresOn (a local time) in every class: sane, absurd
+// (capped), overflowing, and unusable (refused).
+func TestAzureCLILifetimes(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_750_000_000, 0)
+	for _, tc := range []struct {
+		name, fields string
+		want         time.Duration
+		wantErr      string
+	}{
+		{"expires_on", `"expires_on": 1750003600`, time.Hour, ""},
+		{"expires_on as a string", `"expires_on": "1750003600"`, time.Hour, ""},
+		{"expires_on 1e19", `"expires_on": 1e19`, maxLifetime, ""},
+		{"expires_on beyond int64", `"expires_on": 99999999999999999999`, maxLifetime, ""},
+		{"expires_on NaN", `"expires_on": "NaN"`, 0, "is not a finite number"},
+		{"expires_on Inf", `"expires_on": "+Inf"`, 0, "is not a finite number"},
+		{"expires_on negative", `"expires_on": -1`, 0, "has passed already"},
+		{"expires_on in the past", `"expires_on": 1749999999`, 0, "has passed already"},
+		{"expiresOn in year 9999", `"expiresOn": "9999-12-31 23:59:59.000000"`, maxLifetime, ""},
+		{"expiresOn in the past", `"expiresOn": "2001-01-01 00:00:00.000000"`, 0, "has passed already"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tok, err := parseCLIToken([]byte(`{"accessToken": "cli-token", `+tc.fields+`}`), now)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || tok.Expiry.Sub(now) != tc.want {
+				t.Errorf("token %v, %v; want one living %s", tok, err, tc.want)
+			}
+		})
+	}
+}

@@ -176,3 +176,32 @@ func TestAzureDeveloperCLIRefusesBeforeRunning(t *testing.T) {
 		t.Error("a negative timeout was accepted")
 	}
 }
+
+func TestAzureDeveloperCLILifetimes(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, expiresOn string
+		want            time.Duration
+		wantErr         string
+	}{
+		{"an hour", "2026-01-01T01:00:00Z", time.Hour, ""},
+		{"year 9999", "9999-12-31T23:59:59Z", maxLifetime, ""},
+		{"past", "2025-12-31T23:59:59Z", 0, "has passed already"},
+		{"not a date", "1e19", 0, "no readable expiry"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tok, err := parseAzdToken([]byte(`{"token":"t","expiresOn":"`+tc.expiresOn+`"}`), now)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || tok.Expiry.Sub(now) != tc.want {
+				t.Errorf("token %v, %v; want one living %s", tok, err, tc.want)
+			}
+		})
+	}
+}

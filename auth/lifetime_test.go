@@ -180,3 +180,80 @@ func checkCredentialLifetime(t *testing.T, cred *Credential, want time.Duration,
 		t.Errorf("token lives %s, want %s", got, want)
 	}
 }
+
+// MSAL's refresh time (from refresh_in, or half of a long lifetime) comes with the token,
+// moved to the credential's clock, and the cache replaces the token once it has passed
+// although the token is still valid.
+func TestRefreshHintIsHonoured(t *testing.T) {
+	t.Parallel()
+	srv := newEntraServer(t, func(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"token_type":"Bearer","access_token":"hinted","expires_in":7200,"refresh_in":600}`))
+	})
+	o := srv.options()
+	cred, err := NewClientSecret("t", "c", testSecret, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock()
+	cred.now = clk.Now
+	tok, err := cred.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshAt, ok := tok.Extra(refreshOnKey).(time.Time)
+	if !ok || refreshAt.Sub(testNow).Round(time.Second) != 10*time.Minute {
+		t.Fatalf("refresh time %v (%v), want 10 minutes after %v", refreshAt, ok, testNow)
+	}
+	if !cred.fresh(tok) {
+		t.Error("the token is not fresh right after it came")
+	}
+	clk.Advance(10 * time.Minute)
+	if cred.fresh(tok) {
+		t.Error("the token is still fresh after its refresh time")
+	}
+}
+
+func TestResultToken(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // the credential's clock, not the system's
+	sys := time.Now()
+	for _, tc := range []struct {
+		name             string
+		expires, refresh time.Time
+		wantLife         time.Duration
+		wantRefresh      time.Duration // 0: no hint
+		wantErr          string
+	}{
+		{"an hour", sys.Add(time.Hour), time.Time{}, time.Hour, 0, ""},
+		{"with a hint", sys.Add(2 * time.Hour), sys.Add(time.Hour), 2 * time.Hour, time.Hour, ""},
+		{"hint after expiry ignored", sys.Add(time.Hour), sys.Add(2 * time.Hour), time.Hour, 0, ""},
+		{"far future capped", sys.AddDate(300, 0, 0), time.Time{}, maxLifetime, 0, ""},
+		{"expired", sys.Add(-time.Minute), time.Time{}, 0, 0, "has passed already"},
+		{"zero", time.Time{}, time.Time{}, 0, 0, "has passed already"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tok, err := resultToken("at", tc.expires, tc.refresh, now)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tok.Expiry.Sub(now); got < tc.wantLife-time.Second || got > tc.wantLife+time.Second {
+				t.Errorf("lifetime %s, want %s", got, tc.wantLife)
+			}
+			r, ok := tok.Extra(refreshOnKey).(time.Time)
+			if ok != (tc.wantRefresh != 0) || (ok && (r.Sub(now) < tc.wantRefresh-time.Second || r.Sub(now) > tc.wantRefresh+time.Second)) {
+				t.Errorf("refresh hint %v (%v), want %s after now", r, ok, tc.wantRefresh)
+			}
+		})
+	}
+	if _, err := resultToken("", time.Now().Add(time.Hour), time.Time{}, now); err == nil {
+		t.Error("an empty access token was accepted")
+	}
+}
