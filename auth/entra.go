@@ -96,19 +96,18 @@ func (s *entraSource) token(ctx context.Context, r tokenRequest) (*oauth2.Token,
 	if err != nil {
 		return nil, msalError(ctx, rec, err, s.secrets)
 	}
-	return resultToken(ar.AccessToken, ar.ExpiresOn, ar.Metadata.RefreshOn, r.now)
+	return resultToken(ar.AccessToken, ar.ExpiresOn, ar.Metadata.RefreshOn, time.Now(), r.now)
 }
 
 // resultToken makes the oauth2.Token of an MSAL result, whose expiry may also come from
 // MSAL's cache: an expiry in the past is refused and one beyond maxLifetime capped. MSAL's
 // times are on the system clock; the token's are moved to the credential's clock, whose
-// time is now. A refresh time MSAL suggests is kept under refreshOnKey for the
-// credential's cache.
-func resultToken(accessToken string, expires, refreshOn, now time.Time) (*oauth2.Token, error) {
+// time is now, while the system clock's is msalNow. A refresh time MSAL suggests is kept
+// under refreshOnKey for the credential's cache.
+func resultToken(accessToken string, expires, refreshOn, msalNow, now time.Time) (*oauth2.Token, error) {
 	if accessToken == "" {
 		return nil, errors.New("the token response holds no access token")
 	}
-	msalNow := time.Now()
 	exp, err := expiryAt("the token's expiry", expires, msalNow)
 	if err != nil {
 		return nil, err

@@ -275,7 +275,7 @@ func (s *managedIdentitySource) token(ctx context.Context, r tokenRequest) (*oau
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.describe(), msalError(ctx, rec, err, s.secrets()))
 	}
-	return resultToken(ar.AccessToken, ar.ExpiresOn, ar.Metadata.RefreshOn, r.now)
+	return resultToken(ar.AccessToken, ar.ExpiresOn, ar.Metadata.RefreshOn, time.Now(), r.now)
 }
 
 // probe reports whether anything answers HTTP at the metadata service within timeout.
