@@ -17,7 +17,8 @@ type operationKey struct{}
 // Requests of pollers and pagers carry the name of the method that made
 // them ("BeginCreateCertificate", "ListCertificates"); requests a method
 // makes on behalf of another carry the outer method's name, such as the
-// secret read of "DownloadCertificate".
+// secret read of "DownloadCertificate"; a [TLSSource]'s checks are
+// "TLSSource.Refresh".
 func OperationName(ctx context.Context) string {
 	name, _ := ctx.Value(operationKey{}).(string)
 	return name
