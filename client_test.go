@@ -89,7 +89,7 @@ func TestReadmeFlow(t *testing.T) {
 	}
 
 	// Disable it.
-	updated, err := c.UpdateCertificateProperties(ctx, name, &client.UpdateCertificatePropertiesOptions{Enabled: ptr(false)})
+	updated, err := c.UpdateCertificateProperties(ctx, name, &client.UpdateCertificatePropertiesOptions{Enabled: new(false)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestIssuersAndContacts(t *testing.T) {
 	if len(got.Administrators) != 1 || got.Administrators[0] != admins[0] || got.OrganizationID != "org" {
 		t.Errorf("got %+v", got)
 	}
-	if got, err = c.UpdateIssuer(ctx, "issuer1", &client.UpdateIssuerOptions{Enabled: ptr(false)}); err != nil || got.Enabled {
+	if got, err = c.UpdateIssuer(ctx, "issuer1", &client.UpdateIssuerOptions{Enabled: new(false)}); err != nil || got.Enabled {
 		t.Errorf("update = %+v, %v", got, err)
 	}
 	var names []string
@@ -456,8 +456,6 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.h.ServeHTTP(rec, req)
 	return rec.Result(), nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // signCSR signs csr with a throwaway CA and returns the DER chain, leaf
 // first.

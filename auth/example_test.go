@@ -184,8 +184,7 @@ func ExampleAuthenticationError() {
 	}
 	_, err = cred.Token()
 	fmt.Println(err)
-	var ae *auth.AuthenticationError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*auth.AuthenticationError](err); ok {
 		fmt.Println(ae.StatusCode, ae.ErrorCode, ae.ErrorCodes, ae.TraceID)
 	}
 	// Output:

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -87,9 +88,7 @@ func TestIMDSRequests(t *testing.T) {
 			want := request{Method: "GET", Path: "/metadata/identity/oauth2/token",
 				Query:  map[string]string{"api-version": "2018-02-01", "resource": strings.TrimSuffix(uniqueScope(t), "/.default")},
 				Header: map[string]string{"Metadata": "true"}}
-			for k, v := range tc.param {
-				want.Query[k] = v
-			}
+			maps.Copy(want.Query, tc.param)
 			reqs := srv.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))
@@ -183,9 +182,7 @@ func TestAppServiceRequests(t *testing.T) {
 			want := request{Method: "GET", Path: "/msi/token",
 				Query:  map[string]string{"api-version": "2019-08-01", "resource": strings.TrimSuffix(uniqueScope(t), "/.default")},
 				Header: map[string]string{"X-Identity-Header": "app-service-secret"}}
-			for k, v := range tc.param {
-				want.Query[k] = v
-			}
+			maps.Copy(want.Query, tc.param)
 			reqs := srv.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))

@@ -136,8 +136,7 @@ func TestWorkloadIdentityErrorsKeepTheAssertion(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = cred.ChallengeToken(t.Context(), "", "", `{"access_token":{"nbf":{"essential":true,"value":"1"}}}`)
-	var ae *AuthenticationError
-	if !errors.As(err, &ae) {
+	if _, ok := errors.AsType[*AuthenticationError](err); !ok {
 		t.Fatalf("error = %v, want an *AuthenticationError", err)
 	}
 	if got := srv.Requests()[0].Form.Get("claims"); got == "" {

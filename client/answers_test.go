@@ -52,7 +52,7 @@ func TestAnswersWithoutTheObjectRefused(t *testing.T) {
 		{name: "UpdateCertificateProperties", pattern: "PATCH /certificates/web/{$}", status: 200, good: bundleJSON,
 			wrong: []string{otherCert(bundleJSON)},
 			call: func(ctx context.Context, c *Client) error {
-				_, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Enabled: ptr(true)})
+				_, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Enabled: new(true)})
 				return err
 			}},
 		{name: "BackupCertificate", pattern: "POST /certificates/web/backup", status: 200, good: backupJSON,
@@ -174,7 +174,7 @@ func TestAnswersWithoutTheObjectRefused(t *testing.T) {
 		{name: "UpdateIssuer", pattern: "PATCH /certificates/issuers/digi", status: 200, good: issuerJSON,
 			wrong: []string{other(issuerJSON, "/digi", "/other")},
 			call: func(ctx context.Context, c *Client) error {
-				_, err := c.UpdateIssuer(ctx, "digi", &UpdateIssuerOptions{Enabled: ptr(true)})
+				_, err := c.UpdateIssuer(ctx, "digi", &UpdateIssuerOptions{Enabled: new(true)})
 				return err
 			}},
 		{name: "DeleteIssuer", pattern: "DELETE /certificates/issuers/digi", status: 200, good: issuerJSON,

@@ -131,13 +131,13 @@ func TestUpdateCertificateProperties(t *testing.T) {
 		path     string
 		wantBody string
 	}{
-		{&UpdateCertificatePropertiesOptions{Enabled: ptr(false)}, "/certificates/web/", `{"attributes":{"enabled":false}}`},
+		{&UpdateCertificatePropertiesOptions{Enabled: new(false)}, "/certificates/web/", `{"attributes":{"enabled":false}}`},
 		{&UpdateCertificatePropertiesOptions{Version: testVersion, Tags: map[string]string{"a": "b"}},
 			"/certificates/web/" + testVersion, `{"tags":{"a":"b"}}`},
 		{&UpdateCertificatePropertiesOptions{Tags: map[string]string{}}, "/certificates/web/", `{"tags":{}}`},
 		{nil, "/certificates/web/", `{}`},
 		{&UpdateCertificatePropertiesOptions{Version: testVersion}, "/certificates/web/" + testVersion, `{}`},
-		{&UpdateCertificatePropertiesOptions{Enabled: ptr(true), Policy: &CertificatePolicy{ValidityInMonths: 6, Enabled: ptr(false)}},
+		{&UpdateCertificatePropertiesOptions{Enabled: new(true), Policy: &CertificatePolicy{ValidityInMonths: 6, Enabled: new(false)}},
 			"/certificates/web/", `{"attributes":{"enabled":true},"policy":{"x509_props":{"validity_months":6},"attributes":{"enabled":false}}}`},
 	}
 	for _, tt := range tests {

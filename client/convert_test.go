@@ -29,7 +29,7 @@ func fullPolicy() *CertificatePolicy {
 	return &CertificatePolicy{
 		IssuerName:              "digi",
 		CertificateType:         "OV-SSL",
-		CertificateTransparency: ptr(true),
+		CertificateTransparency: new(true),
 		Subject:                 "CN=www.example.com, O=Example",
 		SubjectAlternativeNames: SubjectAlternativeNames{
 			DNSNames:           []string{"www.example.com", "example.com"},
@@ -43,14 +43,14 @@ func fullPolicy() *CertificatePolicy {
 		ValidityInMonths:  24,
 		KeyType:           KeyTypeECHSM,
 		KeyCurve:          KeyCurveP384,
-		Exportable:        ptr(false),
-		ReuseKey:          ptr(true),
+		Exportable:        new(false),
+		ReuseKey:          new(true),
 		ContentType:       ContentTypePEM,
 		LifetimeActions: []LifetimeAction{
 			{Action: ActionEmailContacts, DaysBeforeExpiry: 30},
 			{Action: ActionAutoRenew, LifetimePercentage: 90},
 		},
-		Enabled: ptr(false),
+		Enabled: new(false),
 	}
 }
 
@@ -200,7 +200,7 @@ func wantCertificate() *Certificate {
 		Properties: wantProperties(),
 		Policy: &CertificatePolicy{
 			ID: testVault + "/certificates/web/policy", IssuerName: "Self", Subject: "CN=web",
-			Enabled: ptr(true), Created: time.Unix(1700000000, 0).UTC(), Updated: time.Unix(1700000000, 0).UTC(),
+			Enabled: new(true), Created: time.Unix(1700000000, 0).UTC(), Updated: time.Unix(1700000000, 0).UTC(),
 		},
 		CER:                []byte{0x30, 0x82, 0x01, 0x02},
 		KeyID:              testVault + "/keys/web/" + testVersion,
@@ -263,7 +263,7 @@ func TestOperationFromWire(t *testing.T) {
 	}
 	want := &CertificateOperation{
 		ID: testVault + "/certificates/web/pending", Name: "web", VaultURL: testVault,
-		IssuerName: "Unknown", CertificateType: "OV-SSL", CertificateTransparency: ptr(false),
+		IssuerName: "Unknown", CertificateType: "OV-SSL", CertificateTransparency: new(false),
 		CSR: []byte{0x30, 0x82, 0x01, 0x02}, CancellationRequested: true,
 		Status: OperationStatusFailed, StatusDetails: "no",
 		Error:  &ServiceError{Code: "CertificateAuthorityError", Message: "bad", Inner: &ServiceError{Code: "Inner"}},
@@ -292,7 +292,7 @@ func TestIssuerRoundTrip(t *testing.T) {
 	f := issuerFields{
 		accountID: "acct", password: "hunter2", organizationID: "org-1",
 		admins:  []AdministratorContact{{FirstName: "A", LastName: "B", Email: "a@example.com", Phone: "555"}},
-		enabled: ptr(false),
+		enabled: new(false),
 	}
 	cred, org, attrs := f.toWire()
 	w := viaJSON(t, &gen.IssuerBundle{

@@ -164,7 +164,7 @@ func TestDownloadNotExportable(t *testing.T) {
 	_, c := newVault(t)
 	for _, ct := range []ContentType{ContentTypePKCS12, ContentTypePEM} {
 		policy := keyPolicy(KeyTypeEC, 0, KeyCurveP256, ct)
-		policy.Exportable = ptr(false)
+		policy.Exportable = new(false)
 		name := "locked-" + strings.ReplaceAll(string(ct), "/", "-")
 		create(t, c, name, policy)
 		dc, err := c.DownloadCertificate(t.Context(), name, nil)
@@ -372,17 +372,17 @@ func TestDownloadBadSecrets(t *testing.T) {
 		want        string
 		is          error
 	}{
-		{"not base64", p.leaf.Raw, pfxType, ptr("%%" + pfx64), "not base64", nil},
-		{"corrupt PKCS #12", p.leaf.Raw, pfxType, ptr(base64.StdEncoding.EncodeToString(corrupt)), "PKCS #12", nil},
-		{"PEM garbage", p.leaf.Raw, pemType, ptr("this is no PEM" + keyPEM[40:80]), "no PEM block", nil},
-		{"PEM key only", p.leaf.Raw, pemType, ptr(keyPEM), "no CERTIFICATE block", nil},
-		{"PEM key of another certificate", p.leaf.Raw, pemType, ptr(keyPEM + string(pemCerts(other.leaf))), "belongs to none of the 1 certificates", nil},
-		{"leaf is not the CER", other.leaf.Raw, pemType, ptr(goodPEM), `leaf certificate "CN=leaf" is not the version's certificate`, nil},
-		{"unknown content type", p.leaf.Raw, "application/json", ptr(goodPEM), `content type "application/json"`, nil},
+		{"not base64", p.leaf.Raw, pfxType, new("%%" + pfx64), "not base64", nil},
+		{"corrupt PKCS #12", p.leaf.Raw, pfxType, new(base64.StdEncoding.EncodeToString(corrupt)), "PKCS #12", nil},
+		{"PEM garbage", p.leaf.Raw, pemType, new("this is no PEM" + keyPEM[40:80]), "no PEM block", nil},
+		{"PEM key only", p.leaf.Raw, pemType, new(keyPEM), "no CERTIFICATE block", nil},
+		{"PEM key of another certificate", p.leaf.Raw, pemType, new(keyPEM + string(pemCerts(other.leaf))), "belongs to none of the 1 certificates", nil},
+		{"leaf is not the CER", other.leaf.Raw, pemType, new(goodPEM), `leaf certificate "CN=leaf" is not the version's certificate`, nil},
+		{"unknown content type", p.leaf.Raw, "application/json", new(goodPEM), `content type "application/json"`, nil},
 		{"no value", p.leaf.Raw, pemType, nil, "the secret has no value", nil},
-		{"empty value", p.leaf.Raw, pfxType, ptr(""), "the secret has no value", nil},
-		{"PKCS #12 without key", p.leaf.Raw, pfxType, ptr(base64.StdEncoding.EncodeToString(certsOnly)), "holds the certificate only", ErrKeyNotExportable},
-		{"PEM without key", p.leaf.Raw, pemType, ptr(string(pemCerts(p.leaf))), "holds the certificate only", ErrKeyNotExportable},
+		{"empty value", p.leaf.Raw, pfxType, new(""), "the secret has no value", nil},
+		{"PKCS #12 without key", p.leaf.Raw, pfxType, new(base64.StdEncoding.EncodeToString(certsOnly)), "holds the certificate only", ErrKeyNotExportable},
+		{"PEM without key", p.leaf.Raw, pemType, new(string(pemCerts(p.leaf))), "holds the certificate only", ErrKeyNotExportable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ func TestEveryOperationReportsServiceErrors(t *testing.T) {
 			return err
 		}},
 		{"UpdateCertificateProperties", "PATCH", "/certificates/web/", func(ctx context.Context, c *Client) error {
-			_, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Enabled: ptr(false)})
+			_, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Enabled: new(false)})
 			return err
 		}},
 		{"BackupCertificate", "POST", "/certificates/web/backup", func(ctx context.Context, c *Client) error {
@@ -211,7 +211,7 @@ func TestEveryOperationReportsServiceErrors(t *testing.T) {
 			return err
 		}},
 		{"UpdateIssuer", "PATCH", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {
-			_, err := c.UpdateIssuer(ctx, "iss", &UpdateIssuerOptions{Enabled: ptr(false)})
+			_, err := c.UpdateIssuer(ctx, "iss", &UpdateIssuerOptions{Enabled: new(false)})
 			return err
 		}},
 		{"DeleteIssuer", "DELETE", "/certificates/issuers/iss", func(ctx context.Context, c *Client) error {

@@ -518,8 +518,7 @@ func ExampleClient_GetCertificate_notFound() {
 	if errors.Is(err, client.ErrNotFound) {
 		fmt.Println("no such certificate")
 	}
-	var re *client.ResponseError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*client.ResponseError](err); ok {
 		fmt.Println(re.StatusCode, re.Code)
 	}
 	// Output:

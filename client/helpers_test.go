@@ -124,5 +124,3 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -40,7 +40,7 @@ func TestImportPKCS12(t *testing.T) {
 	got := importBody(t, mux)
 	pfx := []byte{0x30, 0x82, 0x0a, 0x00, 0xff}
 	cert, err := c.ImportCertificate(t.Context(), "web", pfx, &ImportCertificateOptions{
-		Password: "pw", Tags: map[string]string{"a": "b"}, Enabled: ptr(false), PreserveCertOrder: true,
+		Password: "pw", Tags: map[string]string{"a": "b"}, Enabled: new(false), PreserveCertOrder: true,
 		Policy: &CertificatePolicy{IssuerName: IssuerUnknown},
 	})
 	if err != nil {
@@ -120,7 +120,7 @@ func TestMergeCertificate(t *testing.T) {
 	ca, _ := selfSigned(t)
 	want := `{"x5c":["` + base64.StdEncoding.EncodeToString(leaf.Raw) + `","` + base64.StdEncoding.EncodeToString(ca.Raw) + `"],"tags":{"t":"1"},"attributes":{"enabled":true}}`
 	handle(t, mux, "POST /certificates/web/pending/merge", want, 201, bundleJSON)
-	got, err := c.MergeCertificate(t.Context(), "web", DERChain(leaf, ca), &MergeCertificateOptions{Tags: map[string]string{"t": "1"}, Enabled: ptr(true)})
+	got, err := c.MergeCertificate(t.Context(), "web", DERChain(leaf, ca), &MergeCertificateOptions{Tags: map[string]string{"t": "1"}, Enabled: new(true)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestIssuerOps(t *testing.T) {
 	}
 
 	got, err := c.CreateIssuer(t.Context(), "digi", "DigiCert", &CreateIssuerOptions{
-		AccountID: "acct", Password: "s3cret", OrganizationID: "org", Administrators: admins, Enabled: ptr(true),
+		AccountID: "acct", Password: "s3cret", OrganizationID: "org", Administrators: admins, Enabled: new(true),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestIssuerOps(t *testing.T) {
 	for name, call := range map[string]func() (*Issuer, error){
 		"get": func() (*Issuer, error) { return c.GetIssuer(t.Context(), "digi", nil) },
 		"update": func() (*Issuer, error) {
-			return c.UpdateIssuer(t.Context(), "digi", &UpdateIssuerOptions{Provider: "GlobalSign", Enabled: ptr(false)})
+			return c.UpdateIssuer(t.Context(), "digi", &UpdateIssuerOptions{Provider: "GlobalSign", Enabled: new(false)})
 		},
 		"delete": func() (*Issuer, error) { return c.DeleteIssuer(t.Context(), "digi", nil) },
 	} {

@@ -115,8 +115,7 @@ func TestNewRefusesHostileChallenge(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.GetCertificate(t.Context(), "web", nil)
-	var ce *ChallengeError
-	if !errors.As(err, &ce) {
+	if _, ok := errors.AsType[*ChallengeError](err); !ok {
 		t.Errorf("err = %v, want a *ChallengeError", err)
 	}
 	if sawAuth {

@@ -74,7 +74,7 @@ func TestCreatePollerCompletes(t *testing.T) {
 		})
 
 		p, err := c.BeginCreateCertificate(t.Context(), "web", &CertificatePolicy{IssuerName: IssuerSelf, Subject: "CN=web"},
-			&BeginCreateCertificateOptions{Tags: map[string]string{"a": "b"}, Enabled: ptr(true), PreserveCertOrder: true})
+			&BeginCreateCertificateOptions{Tags: map[string]string{"a": "b"}, Enabled: new(true), PreserveCertOrder: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -143,8 +143,8 @@ func (b *bodyBuffer) read(r io.Reader) error {
 
 // isStatus reports whether err is a *ResponseError with the given status.
 func isStatus(err error, status int) bool {
-	var re *ResponseError
-	return errors.As(err, &re) && re.StatusCode == status
+	re, ok := errors.AsType[*ResponseError](err)
+	return ok && re.StatusCode == status
 }
 
 // errMissing reports a successful response that lacks a required field or

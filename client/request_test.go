@@ -80,8 +80,7 @@ func TestMalformedBody(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "malformed response body (status 200)") {
 		t.Errorf("err = %v", err)
 	}
-	var re *ResponseError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*ResponseError](err); ok {
 		t.Errorf("malformed body reported as a service error: %v", re)
 	}
 }
@@ -119,7 +118,7 @@ func TestRequestHeadersAndURL(t *testing.T) {
 		}
 		reply(w, 200, bundleJSON)
 	})
-	if _, err := c.UpdateCertificateProperties(t.Context(), "web", &UpdateCertificatePropertiesOptions{Enabled: ptr(true)}); err != nil {
+	if _, err := c.UpdateCertificateProperties(t.Context(), "web", &UpdateCertificatePropertiesOptions{Enabled: new(true)}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -86,7 +86,7 @@ func nameOperations(t *testing.T) map[string]func(ctx context.Context, c *Client
 			return err
 		},
 		"UpdateCertificateProperties": func(ctx context.Context, c *Client, name string) error {
-			_, err := c.UpdateCertificateProperties(ctx, name, &UpdateCertificatePropertiesOptions{Enabled: ptr(false)})
+			_, err := c.UpdateCertificateProperties(ctx, name, &UpdateCertificatePropertiesOptions{Enabled: new(false)})
 			return err
 		},
 		"BackupCertificate": func(ctx context.Context, c *Client, name string) error {

@@ -346,7 +346,7 @@ func TestTLSSourceRefresh(t *testing.T) {
 
 	// A disabled new version is not served.
 	v2 := create(t, c, "web", ecPolicy())
-	if _, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Version: v2.Properties.Version, Enabled: ptr(false)}); err != nil {
+	if _, err := c.UpdateCertificateProperties(ctx, "web", &UpdateCertificatePropertiesOptions{Version: v2.Properties.Version, Enabled: new(false)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Refresh(ctx); err == nil || !strings.Contains(err.Error(), "disabled") || !bytes.Equal(served(t, src), v1.CER) {
@@ -384,7 +384,7 @@ func TestNewTLSSourceErrors(t *testing.T) {
 	t.Parallel()
 	_, c := memVault(t)
 	locked := keyPolicy(KeyTypeEC, 0, KeyCurveP256, ContentTypePKCS12)
-	locked.Exportable = ptr(false)
+	locked.Exportable = new(false)
 	create(t, c, "locked", locked)
 	for _, tt := range []struct {
 		name string

@@ -2,7 +2,6 @@ package client
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvcerts/kvcerts/internal/testcert"
 )
 
 // p256kCertificate returns a certificate whose public key is on curve
@@ -27,16 +28,9 @@ import (
 // key 1, which is all a test of refusals needs.
 func p256kCertificate(t *testing.T) (der, pkcs8 []byte) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "p256k"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	p256, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	caKey := testcert.ECKey(t)
+	p256 := testcert.SelfSigned(t, testcert.Template{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "p256k"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}, caKey).Raw
 	spki, err := x509.MarshalPKIXPublicKey(&caKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)

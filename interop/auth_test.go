@@ -9,7 +9,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/vaulttest"
@@ -125,7 +124,7 @@ func TestTokensAreVerified(t *testing.T) {
 			srv := vaulttest.NewServer(tt.opts...)
 			t.Cleanup(srv.Close)
 			certs, _ := sdkClients(t, srv.URL, fixedCredential("not-a-token-the-emulator-issued"), srv.Client())
-			_, err := certs.SetContacts(ctx, azcertificates.Contacts{ContactList: []*azcertificates.Contact{{Email: to.Ptr("a@example.com")}}}, nil)
+			_, err := certs.SetContacts(ctx, azcertificates.Contacts{ContactList: []*azcertificates.Contact{{Email: new("a@example.com")}}}, nil)
 			if tt.wantErr {
 				wantResponseError(t, err, 401, "Unauthorized")
 			} else if err != nil {

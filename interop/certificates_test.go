@@ -74,14 +74,14 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 	}{{
 		name: "rsa-with-sans",
 		policy: &azcertificates.CertificatePolicy{
-			IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
+			IssuerParameters: &azcertificates.IssuerParameters{Name: new("Self")},
 			KeyProperties: &azcertificates.KeyProperties{
-				KeyType: to.Ptr(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](2048),
-				Exportable: to.Ptr(true), ReuseKey: to.Ptr(false),
+				KeyType: new(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](2048),
+				Exportable: new(true), ReuseKey: new(false),
 			},
-			SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pkcs12")},
+			SecretProperties: &azcertificates.SecretProperties{ContentType: new("application/x-pkcs12")},
 			X509CertificateProperties: &azcertificates.X509CertificateProperties{
-				Subject: to.Ptr("CN=web.example.com, O=Contoso, C=US"),
+				Subject: new("CN=web.example.com, O=Contoso, C=US"),
 				SubjectAlternativeNames: &azcertificates.SubjectAlternativeNames{
 					DNSNames:           to.SliceOfPtrs("web.example.com", "www.example.com"),
 					Emails:             to.SliceOfPtrs("ops@example.com"),
@@ -104,13 +104,13 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 	}, {
 		name: "ec-p384-pem",
 		policy: &azcertificates.CertificatePolicy{
-			IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
+			IssuerParameters: &azcertificates.IssuerParameters{Name: new("Self")},
 			KeyProperties: &azcertificates.KeyProperties{
-				KeyType: to.Ptr(azcertificates.KeyTypeEC), Curve: to.Ptr(azcertificates.CurveNameP384),
+				KeyType: new(azcertificates.KeyTypeEC), Curve: new(azcertificates.CurveNameP384),
 			},
-			SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pem-file")},
+			SecretProperties: &azcertificates.SecretProperties{ContentType: new("application/x-pem-file")},
 			X509CertificateProperties: &azcertificates.X509CertificateProperties{
-				Subject:          to.Ptr("CN=ec384"),
+				Subject:          new("CN=ec384"),
 				ValidityInMonths: to.Ptr[int32](6),
 			},
 		},
@@ -123,11 +123,11 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 	}, {
 		name: "ec-p521",
 		policy: &azcertificates.CertificatePolicy{
-			IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
+			IssuerParameters: &azcertificates.IssuerParameters{Name: new("Self")},
 			KeyProperties: &azcertificates.KeyProperties{
-				KeyType: to.Ptr(azcertificates.KeyTypeEC), Curve: to.Ptr(azcertificates.CurveNameP521),
+				KeyType: new(azcertificates.KeyTypeEC), Curve: new(azcertificates.CurveNameP521),
 			},
-			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr("CN=ec521")},
+			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: new("CN=ec521")},
 		},
 		wantCN:      "ec521",
 		wantKey:     "EC P-521",
@@ -138,11 +138,11 @@ func TestCreateCertificateThenPoll(t *testing.T) {
 	}, {
 		name: "rsa-3072",
 		policy: &azcertificates.CertificatePolicy{
-			IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
+			IssuerParameters: &azcertificates.IssuerParameters{Name: new("Self")},
 			KeyProperties: &azcertificates.KeyProperties{
-				KeyType: to.Ptr(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](3072),
+				KeyType: new(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](3072),
 			},
-			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr("CN=rsa3072")},
+			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: new("CN=rsa3072")},
 		},
 		wantCN:      "rsa3072",
 		wantKey:     "RSA 3072",
@@ -363,7 +363,7 @@ func TestUpdateCertificate(t *testing.T) {
 	firstVer := first.ID.Version()
 
 	resp, err := v.certs.UpdateCertificate(ctx, "upd", firstVer, azcertificates.UpdateCertificateParameters{
-		CertificateAttributes: &azcertificates.CertificateAttributes{Enabled: to.Ptr(false)},
+		CertificateAttributes: &azcertificates.CertificateAttributes{Enabled: new(false)},
 		Tags:                  tags("stage", "retired", "owner", "ops"),
 	}, nil)
 	if err != nil {
@@ -438,13 +438,13 @@ func TestCertificatePolicy(t *testing.T) {
 
 	update := azcertificates.CertificatePolicy{
 		X509CertificateProperties: &azcertificates.X509CertificateProperties{
-			Subject:          to.Ptr("CN=after"),
+			Subject:          new("CN=after"),
 			ValidityInMonths: to.Ptr[int32](3),
 		},
-		SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pem-file")},
+		SecretProperties: &azcertificates.SecretProperties{ContentType: new("application/x-pem-file")},
 		LifetimeActions: []*azcertificates.LifetimeAction{{
 			Trigger: &azcertificates.LifetimeActionTrigger{DaysBeforeExpiry: to.Ptr[int32](10)},
-			Action:  &azcertificates.LifetimeActionType{ActionType: to.Ptr(azcertificates.CertificatePolicyActionEmailContacts)},
+			Action:  &azcertificates.LifetimeActionType{ActionType: new(azcertificates.CertificatePolicyActionEmailContacts)},
 		}},
 	}
 	upd, err := v.certs.UpdateCertificatePolicy(ctx, "pol", update, nil)
@@ -563,7 +563,7 @@ func TestCreateFailsForAnUnknownIssuerName(t *testing.T) {
 	ctx := t.Context()
 	v := newVault(t)
 	p := selfPolicy("CN=nobody")
-	p.IssuerParameters.Name = to.Ptr("NotConfigured")
+	p.IssuerParameters.Name = new("NotConfigured")
 	if _, err := v.certs.CreateCertificate(ctx, "orphan", azcertificates.CreateCertificateParameters{CertificatePolicy: p}, nil); err != nil {
 		t.Fatalf("CreateCertificate: %v", err)
 	}
@@ -581,7 +581,7 @@ func TestCreateRejectsAnInvalidPolicy(t *testing.T) {
 	ctx := t.Context()
 	v := newVault(t)
 	p := selfPolicy("CN=bad")
-	p.KeyProperties = &azcertificates.KeyProperties{KeyType: to.Ptr(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](1024)}
+	p.KeyProperties = &azcertificates.KeyProperties{KeyType: new(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](1024)}
 	_, err := v.certs.CreateCertificate(ctx, "bad", azcertificates.CreateCertificateParameters{CertificatePolicy: p}, nil)
 	wantResponseError(t, err, 400, "BadParameter")
 }

@@ -3,7 +3,6 @@ package interop
 import (
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
 )
@@ -19,14 +18,14 @@ func TestContacts(t *testing.T) {
 	wantResponseError(t, err, 404, "ContactsNotFound")
 
 	list := []*azcertificates.Contact{
-		{Name: to.Ptr("Ops"), Email: to.Ptr("ops@example.com"), Phone: to.Ptr("555-0101")},
-		{Email: to.Ptr("security@example.com")},
+		{Name: new("Ops"), Email: new("ops@example.com"), Phone: new("555-0101")},
+		{Email: new("security@example.com")},
 	}
 	set, err := v.certs.SetContacts(ctx, azcertificates.Contacts{ContactList: list}, nil)
 	if err != nil {
 		t.Fatalf("SetContacts: %v", err)
 	}
-	want := azcertificates.Contacts{ID: to.Ptr(v.url + "/certificates/contacts"), ContactList: list}
+	want := azcertificates.Contacts{ID: new(v.url + "/certificates/contacts"), ContactList: list}
 	if diff := cmp.Diff(want, set.Contacts); diff != "" {
 		t.Errorf("SetContacts answer (-want +got):\n%s", diff)
 	}
@@ -39,7 +38,7 @@ func TestContacts(t *testing.T) {
 	}
 
 	// Setting replaces the whole list.
-	replacement := []*azcertificates.Contact{{Name: to.Ptr("Night shift"), Phone: to.Ptr("555-0199")}}
+	replacement := []*azcertificates.Contact{{Name: new("Night shift"), Phone: new("555-0199")}}
 	if _, err := v.certs.SetContacts(ctx, azcertificates.Contacts{ContactList: replacement}, nil); err != nil {
 		t.Fatalf("SetContacts again: %v", err)
 	}

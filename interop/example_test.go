@@ -7,7 +7,6 @@ import (
 	"log"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/kvcerts/kvcerts/interop"
 	"github.com/kvcerts/kvcerts/vaulttest"
@@ -28,8 +27,8 @@ func ExampleNewCredential() {
 	ctx := context.Background()
 	_, err = c.CreateCertificate(ctx, "web", azcertificates.CreateCertificateParameters{
 		CertificatePolicy: &azcertificates.CertificatePolicy{
-			IssuerParameters:          &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
-			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr("CN=web.example.com")},
+			IssuerParameters:          &azcertificates.IssuerParameters{Name: new("Self")},
+			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: new("CN=web.example.com")},
 		},
 	}, nil)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -145,11 +144,11 @@ func wantResponseError(t *testing.T, err error, status int, code string) {
 // everything but the subject and issuer.
 func selfPolicy(subject string) *azcertificates.CertificatePolicy {
 	return &azcertificates.CertificatePolicy{
-		IssuerParameters:          &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
-		X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr(subject)},
+		IssuerParameters:          &azcertificates.IssuerParameters{Name: new("Self")},
+		X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: new(subject)},
 		KeyProperties: &azcertificates.KeyProperties{
-			KeyType: to.Ptr(azcertificates.KeyTypeEC),
-			Curve:   to.Ptr(azcertificates.CurveNameP256),
+			KeyType: new(azcertificates.KeyTypeEC),
+			Curve:   new(azcertificates.CurveNameP256),
 		},
 	}
 }
@@ -247,7 +246,7 @@ func derefAll(p []*string) []string {
 func tags(pairs ...string) map[string]*string {
 	m := make(map[string]*string, len(pairs)/2)
 	for i := 0; i+1 < len(pairs); i += 2 {
-		m[pairs[i]] = to.Ptr(pairs[i+1])
+		m[pairs[i]] = new(pairs[i+1])
 	}
 	return m
 }

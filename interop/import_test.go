@@ -14,7 +14,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/internal/testcert"
@@ -91,16 +90,16 @@ func TestImportPFXWithPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	params := azcertificates.ImportCertificateParameters{
-		Base64EncodedCertificate: to.Ptr(base64.StdEncoding.EncodeToString(pfx)),
-		Password:                 to.Ptr("s3cret-pass"),
+		Base64EncodedCertificate: new(base64.StdEncoding.EncodeToString(pfx)),
+		Password:                 new("s3cret-pass"),
 		CertificatePolicy: &azcertificates.CertificatePolicy{
-			SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pkcs12")},
+			SecretProperties: &azcertificates.SecretProperties{ContentType: new("application/x-pkcs12")},
 		},
 		Tags: tags("source", "pfx"),
 	}
 
 	wrong := params
-	wrong.Password = to.Ptr("not-the-password")
+	wrong.Password = new("not-the-password")
 	_, err = v.certs.ImportCertificate(ctx, "pfx", wrong, nil)
 	wantResponseError(t, err, 400, "BadParameter")
 
@@ -155,13 +154,13 @@ func TestImportPEM(t *testing.T) {
 			ctx := t.Context()
 			v := newVault(t)
 			params := azcertificates.ImportCertificateParameters{
-				Base64EncodedCertificate: to.Ptr(tt.value),
+				Base64EncodedCertificate: new(tt.value),
 				CertificatePolicy: &azcertificates.CertificatePolicy{
-					SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pem-file")},
+					SecretProperties: &azcertificates.SecretProperties{ContentType: new("application/x-pem-file")},
 				},
 			}
 			if tt.preserve {
-				params.PreserveCertOrder = to.Ptr(true)
+				params.PreserveCertOrder = new(true)
 			}
 			resp, err := v.certs.ImportCertificate(ctx, "pem", params, nil)
 			if err != nil {
@@ -207,7 +206,7 @@ func TestImportRejectsAKeyWithoutItsCertificate(t *testing.T) {
 	}
 	ext := newExternalCert(t, "mismatch.example.com", key)
 	_, err = v.certs.ImportCertificate(ctx, "mismatch", azcertificates.ImportCertificateParameters{
-		Base64EncodedCertificate: to.Ptr(pemBundle(t, other, ext.leaf)),
+		Base64EncodedCertificate: new(pemBundle(t, other, ext.leaf)),
 	}, nil)
 	wantResponseError(t, err, 400, "BadParameter")
 }

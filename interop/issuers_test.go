@@ -18,16 +18,16 @@ func TestIssuers(t *testing.T) {
 	v := newVault(t, vaulttest.WithPageSize(2))
 
 	org := &azcertificates.OrganizationDetails{
-		ID: to.Ptr("org-42"),
+		ID: new("org-42"),
 		AdminContacts: []*azcertificates.AdministratorContact{{
-			FirstName: to.Ptr("Ada"), LastName: to.Ptr("Lovelace"), Email: to.Ptr("ada@example.com"), Phone: to.Ptr("555-0100"),
+			FirstName: new("Ada"), LastName: new("Lovelace"), Email: new("ada@example.com"), Phone: new("555-0100"),
 		}},
 	}
 	set, err := v.certs.SetIssuer(ctx, "digicert", azcertificates.SetIssuerParameters{
-		Provider:            to.Ptr("DigiCert"),
-		Credentials:         &azcertificates.IssuerCredentials{AccountID: to.Ptr("acct-1"), Password: to.Ptr("issuer-password")},
+		Provider:            new("DigiCert"),
+		Credentials:         &azcertificates.IssuerCredentials{AccountID: new("acct-1"), Password: new("issuer-password")},
 		OrganizationDetails: org,
-		Attributes:          &azcertificates.IssuerAttributes{Enabled: to.Ptr(true)},
+		Attributes:          &azcertificates.IssuerAttributes{Enabled: new(true)},
 	}, nil)
 	if err != nil {
 		t.Fatalf("SetIssuer: %v", err)
@@ -58,9 +58,9 @@ func TestIssuers(t *testing.T) {
 	}
 
 	upd, err := v.certs.UpdateIssuer(ctx, "digicert", azcertificates.UpdateIssuerParameters{
-		Provider:    to.Ptr("GlobalSign"),
-		Credentials: &azcertificates.IssuerCredentials{AccountID: to.Ptr("acct-2")},
-		Attributes:  &azcertificates.IssuerAttributes{Enabled: to.Ptr(false)},
+		Provider:    new("GlobalSign"),
+		Credentials: &azcertificates.IssuerCredentials{AccountID: new("acct-2")},
+		Attributes:  &azcertificates.IssuerAttributes{Enabled: new(false)},
 	}, nil)
 	if err != nil {
 		t.Fatalf("UpdateIssuer: %v", err)
@@ -75,13 +75,13 @@ func TestIssuers(t *testing.T) {
 	}
 
 	// More issuers, for a listing of several pages.
-	want := []azcertificates.IssuerProperties{{ID: is.ID, Provider: to.Ptr("GlobalSign")}}
+	want := []azcertificates.IssuerProperties{{ID: is.ID, Provider: new("GlobalSign")}}
 	for i := range 4 {
 		name := fmt.Sprintf("issuer-%d", i)
-		if _, err := v.certs.SetIssuer(ctx, name, azcertificates.SetIssuerParameters{Provider: to.Ptr("Test")}, nil); err != nil {
+		if _, err := v.certs.SetIssuer(ctx, name, azcertificates.SetIssuerParameters{Provider: new("Test")}, nil); err != nil {
 			t.Fatalf("SetIssuer(%s): %v", name, err)
 		}
-		want = append(want, azcertificates.IssuerProperties{ID: to.Ptr(v.url + "/certificates/issuers/" + name), Provider: to.Ptr("Test")})
+		want = append(want, azcertificates.IssuerProperties{ID: new(v.url + "/certificates/issuers/" + name), Provider: new("Test")})
 	}
 	var listed []azcertificates.IssuerProperties
 	var sizes []int
@@ -109,7 +109,7 @@ func TestIssuers(t *testing.T) {
 	wantResponseError(t, err, 404, "CertificateIssuerNotFound")
 	_, err = v.certs.DeleteIssuer(ctx, "digicert", nil)
 	wantResponseError(t, err, 404, "CertificateIssuerNotFound")
-	_, err = v.certs.UpdateIssuer(ctx, "digicert", azcertificates.UpdateIssuerParameters{Provider: to.Ptr("X")}, nil)
+	_, err = v.certs.UpdateIssuer(ctx, "digicert", azcertificates.UpdateIssuerParameters{Provider: new("X")}, nil)
 	wantResponseError(t, err, 404, "CertificateIssuerNotFound")
 }
 
@@ -119,11 +119,11 @@ func TestCreateWithConfiguredIssuer(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	v := newVault(t)
-	if _, err := v.certs.SetIssuer(ctx, "myca", azcertificates.SetIssuerParameters{Provider: to.Ptr("Test")}, nil); err != nil {
+	if _, err := v.certs.SetIssuer(ctx, "myca", azcertificates.SetIssuerParameters{Provider: new("Test")}, nil); err != nil {
 		t.Fatalf("SetIssuer: %v", err)
 	}
 	p := selfPolicy("CN=issued.example.com")
-	p.IssuerParameters.Name = to.Ptr("myca")
+	p.IssuerParameters.Name = new("myca")
 	p.X509CertificateProperties.SubjectAlternativeNames = &azcertificates.SubjectAlternativeNames{DNSNames: to.SliceOfPtrs("issued.example.com")}
 	got := v.create(t, ctx, "issued", azcertificates.CreateCertificateParameters{CertificatePolicy: p})
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvcerts/kvcerts/vaulttest"
@@ -57,7 +56,7 @@ func TestListCertificatePropertiesPaging(t *testing.T) {
 			}
 			// A pending request is listed only with IncludePending.
 			unknown := selfPolicy("CN=pending")
-			unknown.IssuerParameters.Name = to.Ptr("Unknown")
+			unknown.IssuerParameters.Name = new("Unknown")
 			if _, err := v.certs.CreateCertificate(ctx, "zz-pending", azcertificates.CreateCertificateParameters{CertificatePolicy: unknown}, nil); err != nil {
 				t.Fatalf("CreateCertificate: %v", err)
 			}
@@ -97,7 +96,7 @@ func TestListCertificatePropertiesPaging(t *testing.T) {
 				t.Errorf("listed certificates (-want +got):\n%s", diff)
 			}
 
-			withPending := pages(t, ctx, v.certs.NewListCertificatePropertiesPager(&azcertificates.ListCertificatePropertiesOptions{IncludePending: to.Ptr(true)}))
+			withPending := pages(t, ctx, v.certs.NewListCertificatePropertiesPager(&azcertificates.ListCertificatePropertiesOptions{IncludePending: new(true)}))
 			var all []string
 			for _, page := range withPending {
 				for _, item := range page.Value {

@@ -17,7 +17,7 @@ import (
 // vault makes the key and CSR, and waits for a merge.
 func unknownPolicy(subject string, dnsNames ...string) *azcertificates.CertificatePolicy {
 	p := selfPolicy(subject)
-	p.IssuerParameters.Name = to.Ptr("Unknown")
+	p.IssuerParameters.Name = new("Unknown")
 	if len(dnsNames) > 0 {
 		p.X509CertificateProperties.SubjectAlternativeNames = &azcertificates.SubjectAlternativeNames{DNSNames: to.SliceOfPtrs(dnsNames...)}
 	}

@@ -3,7 +3,6 @@ package interop
 import (
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,7 +19,7 @@ func TestCancelCertificateOperation(t *testing.T) {
 	}
 
 	upd, err := v.certs.UpdateCertificateOperation(ctx, "cancelled",
-		azcertificates.UpdateCertificateOperationParameter{CancellationRequested: to.Ptr(true)}, nil)
+		azcertificates.UpdateCertificateOperationParameter{CancellationRequested: new(true)}, nil)
 	if err != nil {
 		t.Fatalf("UpdateCertificateOperation: %v", err)
 	}

@@ -115,9 +115,9 @@ func TestGetSecret(t *testing.T) {
 			v := newVault(t)
 			p := selfPolicy("CN=secret")
 			p.KeyProperties = &azcertificates.KeyProperties{
-				KeyType: to.Ptr(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](2048), Exportable: to.Ptr(tt.exportable),
+				KeyType: new(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](2048), Exportable: new(tt.exportable),
 			}
-			p.SecretProperties = &azcertificates.SecretProperties{ContentType: to.Ptr(tt.contentType)}
+			p.SecretProperties = &azcertificates.SecretProperties{ContentType: new(tt.contentType)}
 			cert := v.create(t, ctx, "sec", azcertificates.CreateCertificateParameters{CertificatePolicy: p, Tags: tags("a", "b")})
 
 			resp, err := v.secrets.GetSecret(ctx, "sec", cert.SID.Version(), &azsecrets.GetSecretOptions{OutContentType: tt.out})

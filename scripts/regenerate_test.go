@@ -158,7 +158,7 @@ func copyTracked(t *testing.T) string {
 		t.Skipf("listing the tracked files: %v", err)
 	}
 	dir := t.TempDir()
-	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+	for rel := range strings.SplitSeq(strings.TrimRight(string(out), "\x00"), "\x00") {
 		src := filepath.Join(root, rel)
 		info, err := os.Stat(src)
 		if err != nil {

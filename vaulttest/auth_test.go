@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -179,9 +180,7 @@ func TestTokenEndpoint(t *testing.T) {
 
 	with := func(k, v string) url.Values {
 		f := url.Values{}
-		for key, vals := range good {
-			f[key] = vals
-		}
+		maps.Copy(f, good)
 		if v == "" {
 			f.Del(k)
 		} else {

@@ -42,7 +42,7 @@ func TestGetCertificate(t *testing.T) {
 	}
 	a := b.Attributes
 	wantAttrs := gen.CertificateAttributes{
-		Enabled:         ptr(true),
+		Enabled:         new(true),
 		NotBefore:       gen.NewUnixTime(cert.NotBefore),
 		Expires:         gen.NewUnixTime(cert.NotAfter),
 		Created:         gen.NewUnixTime(h.clock.Now()),
@@ -194,7 +194,7 @@ func TestUpdateCertificate(t *testing.T) {
 	h.clock.Advance(60e9)
 	var got gen.CertificateBundle
 	h.call("PATCH", "/certificates/upd/", gen.CertificateUpdateParameters{
-		CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
+		CertificateAttributes: gen.CertificateAttributes{Enabled: new(false)},
 		Tags:                  map[string]string{"team": "blue"},
 		CertificatePolicy: gen.CertificatePolicy{
 			LifetimeActions: []gen.LifetimeAction{{
@@ -349,7 +349,7 @@ func TestCertificatePolicy(t *testing.T) {
 		ID: h.srv.URL + "/certificates/pol/policy",
 		KeyProperties: gen.KeyProperties{
 			KeyType: gen.JSONWebKeyTypeEC, Curve: gen.JSONWebKeyCurveNameP256, KeySize: 256,
-			Exportable: ptr(true), ReuseKey: ptr(false),
+			Exportable: new(true), ReuseKey: new(false),
 		},
 		SecretProperties: gen.SecretProperties{ContentType: contentPKCS12},
 		X509CertificateProperties: gen.X509CertificateProperties{
@@ -362,7 +362,7 @@ func TestCertificatePolicy(t *testing.T) {
 			Action:  gen.Action{ActionType: gen.CertificatePolicyActionAutoRenew},
 		}},
 		Attributes: gen.CertificateAttributes{
-			Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now()),
+			Enabled: new(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now()),
 		},
 	}
 	if diff := cmp.Diff(want, p); diff != "" {

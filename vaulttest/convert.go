@@ -13,7 +13,7 @@ import (
 // show them.
 func (v *vault) attributes(ver *version) gen.CertificateAttributes {
 	return gen.CertificateAttributes{
-		Enabled:         ptr(ver.enabled),
+		Enabled:         new(ver.enabled),
 		NotBefore:       gen.NewUnixTime(ver.notBefore),
 		Expires:         gen.NewUnixTime(ver.notAfter),
 		Created:         gen.NewUnixTime(ver.created),
@@ -31,7 +31,7 @@ func (v *vault) pendingAttributes(c *certificate) gen.CertificateAttributes {
 		created = c.op.created
 	}
 	return gen.CertificateAttributes{
-		Enabled:         ptr(false),
+		Enabled:         new(false),
 		Created:         gen.NewUnixTime(created),
 		Updated:         gen.NewUnixTime(created),
 		RecoveryLevel:   v.recoveryLevel(),
@@ -66,7 +66,7 @@ func (v *vault) bundle(c *certificate, ver *version, withPolicy bool) *gen.Certi
 		b.Policy = c.policy.wire(v.urls.policy(c.name))
 	}
 	if ver.preserveOrder {
-		b.PreserveCertOrder = ptr(true)
+		b.PreserveCertOrder = new(true)
 	}
 	return b
 }
@@ -135,13 +135,13 @@ func (v *vault) operationWire(c *certificate) *gen.CertificateOperation {
 			CertificateTransparency: op.policy.certTransparency,
 		},
 		Csr:                   op.csr,
-		CancellationRequested: ptr(op.cancel),
+		CancellationRequested: new(op.cancel),
 		Status:                op.status,
 		StatusDetails:         op.statusDetails,
 		RequestID:             op.requestID,
 	}
 	if op.preserveOrder {
-		w.PreserveCertOrder = ptr(true)
+		w.PreserveCertOrder = new(true)
 	}
 	if op.status == statusCompleted {
 		w.Target = v.urls.certificate(c.name)

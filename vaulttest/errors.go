@@ -107,5 +107,3 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	writeJSON(w, ae.status, ae.wire())
 }
-
-func ptr[T any](v T) *T { return &v }

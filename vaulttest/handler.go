@@ -334,8 +334,7 @@ func (h *Handler) checkAPIVersion(r *http.Request) (string, error) {
 func decodeBody(c *call, v any) error {
 	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return badParameter("the request body is larger than %d bytes", maxBody)
 		}
 		return badParameter("reading the request body failed")

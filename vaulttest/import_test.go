@@ -97,7 +97,7 @@ func TestImportPFX(t *testing.T) {
 	want := gen.CertificatePolicy{
 		ID: h.srv.URL + "/certificates/pfx/policy",
 		KeyProperties: gen.KeyProperties{
-			KeyType: gen.JSONWebKeyTypeRSA, KeySize: 2048, Exportable: ptr(true), ReuseKey: ptr(false),
+			KeyType: gen.JSONWebKeyTypeRSA, KeySize: 2048, Exportable: new(true), ReuseKey: new(false),
 		},
 		SecretProperties: gen.SecretProperties{ContentType: contentPKCS12},
 		X509CertificateProperties: gen.X509CertificateProperties{
@@ -112,7 +112,7 @@ func TestImportPFX(t *testing.T) {
 			Trigger: gen.Trigger{LifetimePercentage: 80},
 			Action:  gen.Action{ActionType: gen.CertificatePolicyActionEmailContacts},
 		}},
-		Attributes: gen.CertificateAttributes{Enabled: ptr(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now())},
+		Attributes: gen.CertificateAttributes{Enabled: new(true), Created: gen.NewUnixTime(h.clock.Now()), Updated: gen.NewUnixTime(h.clock.Now())},
 	}
 	if diff := cmp.Diff(want, b.Policy); diff != "" {
 		t.Errorf("derived policy (-want +got):\n%s", diff)
@@ -162,7 +162,7 @@ func TestImportPEM(t *testing.T) {
 		name := []string{"pem-a", "pem-b", "pem-c", "pem-d"}[i]
 		var b gen.CertificateBundle
 		h.call("POST", "/certificates/"+name+"/import", gen.CertificateImportParameters{
-			Base64EncodedCertificate: tt.value, CertificatePolicy: tt.policy, PreserveCertOrder: ptr(tt.preserve),
+			Base64EncodedCertificate: tt.value, CertificatePolicy: tt.policy, PreserveCertOrder: new(tt.preserve),
 		}, http.StatusOK, &b)
 		if !bytes.Equal(b.Cer, chain[0].Raw) || b.Policy.SecretProperties.ContentType != contentPEM {
 			t.Errorf("%s: bundle %s", tt.name, mustJSON(b))

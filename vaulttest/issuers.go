@@ -27,7 +27,7 @@ func (v *vault) issuerWire(is *issuer) *gen.IssuerBundle {
 		Credentials:         gen.IssuerCredentials{AccountID: is.accountID},
 		OrganizationDetails: cloneOrg(is.org),
 		Attributes: gen.IssuerAttributes{
-			Enabled: ptr(is.enabled),
+			Enabled: new(is.enabled),
 			Created: gen.NewUnixTime(is.created),
 			Updated: gen.NewUnixTime(is.updated),
 		},

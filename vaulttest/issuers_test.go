@@ -27,7 +27,7 @@ func TestIssuers(t *testing.T) {
 		Provider:            "Test",
 		Credentials:         gen.IssuerCredentials{AccountID: "acct"}, // never the password
 		OrganizationDetails: org,
-		Attributes:          gen.IssuerAttributes{Enabled: ptr(true), Created: now, Updated: now},
+		Attributes:          gen.IssuerAttributes{Enabled: new(true), Created: now, Updated: now},
 	}
 	if diff := cmp.Diff(want, set); diff != "" {
 		t.Errorf("set issuer (-want +got):\n%s", diff)
@@ -42,10 +42,10 @@ func TestIssuers(t *testing.T) {
 	var upd gen.IssuerBundle
 	h.call("PATCH", "/certificates/issuers/issuer01", gen.CertificateIssuerUpdateParameters{
 		Credentials: gen.IssuerCredentials{AccountID: "acct2"},
-		Attributes:  gen.IssuerAttributes{Enabled: ptr(false)},
+		Attributes:  gen.IssuerAttributes{Enabled: new(false)},
 	}, http.StatusOK, &upd)
 	want.Credentials.AccountID = "acct2"
-	want.Attributes = gen.IssuerAttributes{Enabled: ptr(false), Created: now, Updated: gen.NewUnixTime(h.clock.Now())}
+	want.Attributes = gen.IssuerAttributes{Enabled: new(false), Created: now, Updated: gen.NewUnixTime(h.clock.Now())}
 	if diff := cmp.Diff(want, upd); diff != "" {
 		t.Errorf("updated issuer (-want +got):\n%s", diff)
 	}

@@ -40,7 +40,7 @@ func TestCreateCertificateAnswer(t *testing.T) {
 		ID:                    h.srv.URL + "/certificates/new-cert/pending",
 		IssuerParameters:      gen.IssuerParameters{Name: "Self"},
 		Csr:                   op.Csr,
-		CancellationRequested: ptr(false),
+		CancellationRequested: new(false),
 		Status:                "inProgress",
 		StatusDetails:         detailsInProgress,
 		RequestID:             loc[1],
@@ -126,7 +126,7 @@ func TestCreateNewVersionReusesPolicyAndKey(t *testing.T) {
 	h.create("renew", selfPolicy("CN=renew"))
 	second := latest()
 	reuse := selfPolicy("CN=renew")
-	reuse.KeyProperties.ReuseKey = ptr(true)
+	reuse.KeyProperties.ReuseKey = new(true)
 	h.create("renew", reuse)
 	third := latest()
 	// A create without a policy makes a new version with the stored one.
@@ -157,7 +157,7 @@ func TestCreateAttributesAndTags(t *testing.T) {
 	h := newHarness(t)
 	h.call("POST", "/certificates/tagged/create", gen.CertificateCreateParameters{
 		CertificatePolicy:     selfPolicy("CN=t"),
-		CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
+		CertificateAttributes: gen.CertificateAttributes{Enabled: new(false)},
 		Tags:                  map[string]string{"env": "test"},
 	}, http.StatusAccepted, nil)
 	var b gen.CertificateBundle
@@ -342,7 +342,7 @@ func TestFailedOperations(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.call("PUT", "/certificates/issuers/off", gen.CertificateIssuerSetParameters{
-		Provider: "Test", Attributes: gen.IssuerAttributes{Enabled: ptr(false)},
+		Provider: "Test", Attributes: gen.IssuerAttributes{Enabled: new(false)},
 	}, http.StatusOK, nil)
 	tests := []struct{ issuer, code string }{
 		{"nobody", "CertificateIssuerNotFound"},

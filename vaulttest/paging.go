@@ -113,5 +113,5 @@ func (v *vault) link(c *call, path string, p page, t skipToken) *string {
 	if p.pending {
 		b.WriteString("&includePending=true")
 	}
-	return ptr(b.String())
+	return new(b.String())
 }

@@ -330,8 +330,8 @@ func (p *policy) wire(id string) gen.CertificatePolicy {
 			KeyType:    gen.JSONWebKeyType(p.keyType),
 			KeySize:    int32(p.keySize),
 			Curve:      gen.JSONWebKeyCurveName(p.curve),
-			Exportable: ptr(p.exportable),
-			ReuseKey:   ptr(p.reuseKey),
+			Exportable: new(p.exportable),
+			ReuseKey:   new(p.reuseKey),
 		},
 		SecretProperties: gen.SecretProperties{ContentType: p.contentType},
 		X509CertificateProperties: gen.X509CertificateProperties{
@@ -355,7 +355,7 @@ func (p *policy) wire(id string) gen.CertificatePolicy {
 		LifetimeActions: slices.Clone(p.lifetimeActions),
 		PlatformManaged: p.platformManagedWire(),
 		Attributes: gen.CertificateAttributes{
-			Enabled: ptr(p.enabled),
+			Enabled: new(p.enabled),
 			Created: gen.NewUnixTime(p.created),
 			Updated: gen.NewUnixTime(p.updated),
 		},

@@ -26,7 +26,7 @@ func TestPolicyKeyDefaults(t *testing.T) {
 		{"ec default curve", gen.KeyProperties{KeyType: "EC"}, "EC", 256, "P-256", true, ""},
 		{"ec by size", gen.KeyProperties{KeyType: "EC", KeySize: 384}, "EC", 384, "P-384", true, ""},
 		{"curve implies ec", gen.KeyProperties{Curve: "P-521"}, "EC", 521, "P-521", true, ""},
-		{"not exportable", gen.KeyProperties{Exportable: ptr(false)}, "RSA", 2048, "", false, ""},
+		{"not exportable", gen.KeyProperties{Exportable: new(false)}, "RSA", 2048, "", false, ""},
 		{"rsa 1024", gen.KeyProperties{KeySize: 1024}, "", 0, "", false, "key_size 1024"},
 		{"oct", gen.KeyProperties{KeyType: "oct"}, "", 0, "", false, `kty "oct"`},
 		{"p-256k", gen.KeyProperties{Curve: "P-256K"}, "EC", 256, "P-256K", true, ""},
@@ -138,7 +138,7 @@ func TestPolicyCompleteForIssuance(t *testing.T) {
 func TestPolicyWireRoundTrip(t *testing.T) {
 	t.Parallel()
 	w := gen.CertificatePolicy{
-		KeyProperties:    gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384, Exportable: ptr(false), ReuseKey: ptr(true)},
+		KeyProperties:    gen.KeyProperties{Curve: gen.JSONWebKeyCurveNameP384, Exportable: new(false), ReuseKey: new(true)},
 		SecretProperties: gen.SecretProperties{ContentType: contentPEM},
 		X509CertificateProperties: gen.X509CertificateProperties{
 			Subject: "CN=round, O=Trip",
@@ -150,7 +150,7 @@ func TestPolicyWireRoundTrip(t *testing.T) {
 			KeyUsage:         []gen.KeyUsageType{gen.KeyUsageTypeDigitalSignature},
 			ValidityInMonths: 24,
 		},
-		IssuerParameters: gen.IssuerParameters{Name: "Self", CertificateType: "OV-SSL", CertificateTransparency: ptr(true)},
+		IssuerParameters: gen.IssuerParameters{Name: "Self", CertificateType: "OV-SSL", CertificateTransparency: new(true)},
 	}
 	p, err := defaultPolicy().applyWire(w)
 	if err != nil {
@@ -161,7 +161,7 @@ func TestPolicyWireRoundTrip(t *testing.T) {
 	}
 	p.created = time.Unix(1700000000, 0).UTC()
 	p.updated = time.Unix(1700000100, 0).UTC()
-	back, err := decodePolicy(ptr(p.wire("")))
+	back, err := decodePolicy(new(p.wire("")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (v *vault) getSecret(c *call) (int, any, error) {
 	bundle := &gen.SecretBundle{
 		ID:              v.urls.secret(cert.name, ver.id),
 		Kid:             v.urls.key(cert.name, ver.id),
-		Managed:         ptr(true),
+		Managed:         new(true),
 		Attributes:      gen.SecretAttributes(v.attributes(ver)),
 		Tags:            maps.Clone(ver.tags),
 		PreviousVersion: cert.previous(ver),

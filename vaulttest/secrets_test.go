@@ -28,10 +28,10 @@ func TestGetSecretPKCS12(t *testing.T) {
 		ID:          b.Sid,
 		Kid:         b.Kid,
 		ContentType: contentPKCS12,
-		Managed:     ptr(true),
+		Managed:     new(true),
 		Value:       s.Value,
 		Attributes: gen.SecretAttributes{
-			Enabled: ptr(true), NotBefore: b.Attributes.NotBefore, Expires: b.Attributes.Expires,
+			Enabled: new(true), NotBefore: b.Attributes.NotBefore, Expires: b.Attributes.Expires,
 			Created: b.Attributes.Created, Updated: b.Attributes.Updated, RecoveryLevel: gen.DeletionRecoveryLevelRecoverablePurgeable, RecoverableDays: 90,
 		},
 	}
@@ -112,7 +112,7 @@ func TestGetSecretNonExportable(t *testing.T) {
 	h := newHarness(t)
 	for _, ct := range []string{contentPKCS12, contentPEM} {
 		p := selfPolicy("CN=locked")
-		p.KeyProperties.Exportable = ptr(false)
+		p.KeyProperties.Exportable = new(false)
 		p.SecretProperties = gen.SecretProperties{ContentType: ct}
 		name := "locked-" + strings.ReplaceAll(strings.TrimPrefix(ct, "application/x-"), "-", "")
 		h.create(name, p)
@@ -139,7 +139,7 @@ func TestGetSecretErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.call("POST", "/certificates/off/create", gen.CertificateCreateParameters{
-		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(false)},
+		CertificatePolicy: selfPolicy("CN=off"), CertificateAttributes: gen.CertificateAttributes{Enabled: new(false)},
 	}, http.StatusAccepted, nil)
 	h.fail("GET", "/secrets/off/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
 	h.fail("GET", "/secrets/none/", nil, http.StatusNotFound, "SecretNotFound", "")
@@ -246,7 +246,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 	ca := newExternalCA(t)
 	merge := func(name string, preserve bool) {
 		h.call("POST", "/certificates/"+name+"/create", gen.CertificateCreateParameters{
-			CertificatePolicy: unknownPolicy("CN=" + name), PreserveCertOrder: ptr(preserve),
+			CertificatePolicy: unknownPolicy("CN=" + name), PreserveCertOrder: new(preserve),
 		}, http.StatusAccepted, nil)
 		var op gen.CertificateOperation
 		h.call("GET", "/certificates/"+name+"/pending", nil, http.StatusOK, &op)
@@ -256,7 +256,7 @@ func TestGetSecretChainOrder(t *testing.T) {
 	}
 	importPFX := func(name string, preserve bool) {
 		h.call("POST", "/certificates/"+name+"/import", gen.CertificateImportParameters{
-			Base64EncodedCertificate: base64.StdEncoding.EncodeToString(caFirst), PreserveCertOrder: ptr(preserve),
+			Base64EncodedCertificate: base64.StdEncoding.EncodeToString(caFirst), PreserveCertOrder: new(preserve),
 		}, http.StatusOK, nil)
 	}
 	tests := []struct {

@@ -250,7 +250,7 @@ func (h *Handler) addCertificate(sc SeedCertificate) (string, error) {
 	for i, c := range chain {
 		ders[i] = c.Raw
 	}
-	op := &operation{version: newVersion(), policy: p, key: key, tags: maps.Clone(sc.Tags), enabled: ptr(!sc.Disabled)}
+	op := &operation{version: newVersion(), policy: p, key: key, tags: maps.Clone(sc.Tags), enabled: new(!sc.Disabled)}
 
 	v := h.vault
 	v.mu.Lock()

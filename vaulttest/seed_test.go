@@ -97,7 +97,7 @@ func TestAddCertificate(t *testing.T) {
 		t.Errorf("second version %s", mustJSON(b))
 	}
 	h.fail("GET", "/secrets/plain/", nil, http.StatusForbidden, "Forbidden", "SecretDisabled")
-	h.call("PATCH", "/certificates/plain/", gen.CertificateUpdateParameters{CertificateAttributes: gen.CertificateAttributes{Enabled: ptr(true)}}, http.StatusOK, nil)
+	h.call("PATCH", "/certificates/plain/", gen.CertificateUpdateParameters{CertificateAttributes: gen.CertificateAttributes{Enabled: new(true)}}, http.StatusOK, nil)
 	var s gen.SecretBundle
 	h.call("GET", "/secrets/plain/", nil, http.StatusOK, &s)
 	if diff := cmp.Diff([]string{"CERTIFICATE", "CERTIFICATE"}, pemTypes(s.Value)); diff != "" {

@@ -135,7 +135,7 @@ func (e *encoder) der(d []byte) int {
 }
 
 func (e *encoder) cert(c *certificate) (certRecord, error) {
-	r := certRecord{Name: c.name, Policy: ptr(c.policy.wire("")), VisibleAt: c.visibleAt}
+	r := certRecord{Name: c.name, Policy: new(c.policy.wire("")), VisibleAt: c.visibleAt}
 	for _, ver := range c.versions {
 		k, err := e.key(ver.key)
 		if err != nil {
@@ -158,7 +158,7 @@ func (e *encoder) cert(c *certificate) (certRecord, error) {
 			return r, err
 		}
 		or := &opRecord{
-			RequestID: op.requestID, Version: op.version, Policy: ptr(op.policy.wire("")), Key: k, CSR: op.csr,
+			RequestID: op.requestID, Version: op.version, Policy: new(op.policy.wire("")), Key: k, CSR: op.csr,
 			Status: op.status, StatusDetails: op.statusDetails, Cancel: op.cancel, Created: op.created,
 			Polls: op.polls, Enabled: op.enabled, Tags: op.tags, PreserveOrder: op.preserveOrder,
 			Renewal: op.renewal,

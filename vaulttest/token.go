@@ -273,7 +273,7 @@ func (t *tokenService) authenticateClient(tenant, clientID string, form url.Valu
 // which holds one "<resource>/.default" scope next to optional OpenID ones.
 func resourceOfScope(scope string) (string, error) {
 	var found []string
-	for _, s := range strings.Fields(scope) {
+	for s := range strings.FieldsSeq(scope) {
 		switch s {
 		case "openid", "profile", "offline_access":
 			continue

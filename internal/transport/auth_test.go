@@ -220,8 +220,7 @@ func TestRefusesOtherHostsAndSchemes(t *testing.T) {
 				}
 				return
 			}
-			var hostErr *HostError
-			if !errors.As(err, &hostErr) {
+			if _, ok := errors.AsType[*HostError](err); !ok {
 				t.Fatalf("RoundTrip(%s) error = %v, want a *HostError", tt.url, err)
 			}
 			if sent || src.calls.Load() != 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // maxDrain bounds how much of a discarded response body is read so that its connection
@@ -84,7 +85,7 @@ func shallowCopy(req *http.Request) *http.Request {
 func copyHeader(h http.Header, extra int) http.Header {
 	c := make(http.Header, len(h)+extra)
 	for k, v := range h {
-		c[k] = v[:len(v):len(v)]
+		c[k] = slices.Clip(v)
 	}
 	return c
 }

@@ -228,8 +228,8 @@ func retriable(resp *http.Response, err error, createsState bool) bool {
 
 // isDialError reports whether err is a failure to connect, so the request never left.
 func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial" && !isPermanent(err)
+	op, ok := errors.AsType[*net.OpError](err)
+	return ok && op.Op == "dial" && !isPermanent(err)
 }
 
 // isPermanent reports whether sending again cannot help: the context ended, the pipeline
@@ -238,35 +238,27 @@ func isPermanent(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	var (
-		hostErr      *HostError
-		challengeErr *ChallengeError
-		tokenErr     *TokenError
-		verifyErr    *tls.CertificateVerificationError
-		echErr       *tls.ECHRejectionError
-		recordErr    tls.RecordHeaderError
-		alertErr     tls.AlertError
-		authorityErr x509.UnknownAuthorityError
-		hostnameErr  x509.HostnameError
-		invalidErr   x509.CertificateInvalidError
-		rootsErr     x509.SystemRootsError
-		algErr       x509.InsecureAlgorithmError
-		extErr       x509.UnhandledCriticalExtension
-		constraint   x509.ConstraintViolationError
-		op           *net.OpError
-	)
 	switch {
-	case errors.As(err, &hostErr), errors.As(err, &challengeErr), errors.As(err, &tokenErr),
-		errors.As(err, &verifyErr), errors.As(err, &echErr), errors.As(err, &recordErr),
-		errors.As(err, &alertErr), errors.As(err, &authorityErr), errors.As(err, &hostnameErr),
-		errors.As(err, &invalidErr), errors.As(err, &rootsErr), errors.As(err, &algErr),
-		errors.As(err, &extErr), errors.As(err, &constraint):
+	case has[*HostError](err), has[*ChallengeError](err), has[*TokenError](err),
+		has[*tls.CertificateVerificationError](err), has[*tls.ECHRejectionError](err),
+		has[tls.RecordHeaderError](err), has[tls.AlertError](err),
+		has[x509.UnknownAuthorityError](err), has[x509.HostnameError](err),
+		has[x509.CertificateInvalidError](err), has[x509.SystemRootsError](err),
+		has[x509.InsecureAlgorithmError](err), has[x509.UnhandledCriticalExtension](err),
+		has[x509.ConstraintViolationError](err):
 		return true
-	case errors.As(err, &op):
+	}
+	if op, ok := errors.AsType[*net.OpError](err); ok {
 		// crypto/tls reports TLS alerts, sent or received, as these operations.
 		return op.Op == "remote error" || op.Op == "local error"
 	}
 	return false
+}
+
+// has reports whether err's tree holds an error of type T.
+func has[T error](err error) bool {
+	_, ok := errors.AsType[T](err)
+	return ok
 }
 
 // contextError returns err, which ended an attempt after ctx was done, so that

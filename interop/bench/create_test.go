@@ -142,24 +142,24 @@ func creators(b *testing.B, srv *vaulttest.Server, want *createdWant) []contende
 		{sdkName, func(ctx context.Context, name string) error {
 			tags := make(map[string]*string, len(createTags))
 			for k, v := range createTags {
-				tags[k] = to.Ptr(v)
+				tags[k] = new(v)
 			}
 			params := azcertificates.CreateCertificateParameters{
 				CertificatePolicy: &azcertificates.CertificatePolicy{
-					IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
+					IssuerParameters: &azcertificates.IssuerParameters{Name: new("Self")},
 					X509CertificateProperties: &azcertificates.X509CertificateProperties{
-						Subject:                 to.Ptr(createSubject),
+						Subject:                 new(createSubject),
 						SubjectAlternativeNames: &azcertificates.SubjectAlternativeNames{DNSNames: to.SliceOfPtrs(createDNSNames...)},
 						EnhancedKeyUsage:        to.SliceOfPtrs(serverAuthEKU),
 						ValidityInMonths:        to.Ptr[int32](12),
 					},
 					KeyProperties: &azcertificates.KeyProperties{
-						KeyType: to.Ptr(azcertificates.KeyTypeEC),
-						Curve:   to.Ptr(azcertificates.CurveNameP256),
+						KeyType: new(azcertificates.KeyTypeEC),
+						Curve:   new(azcertificates.CurveNameP256),
 					},
 					LifetimeActions: []*azcertificates.LifetimeAction{{
 						Trigger: &azcertificates.LifetimeActionTrigger{LifetimePercentage: to.Ptr[int32](80)},
-						Action:  &azcertificates.LifetimeActionType{ActionType: to.Ptr(azcertificates.CertificatePolicyActionAutoRenew)},
+						Action:  &azcertificates.LifetimeActionType{ActionType: new(azcertificates.CertificatePolicyActionAutoRenew)},
 					}},
 				},
 				Tags: tags,
@@ -179,7 +179,7 @@ func creators(b *testing.B, srv *vaulttest.Server, want *createdWant) []contende
 				status = op.Status
 			}
 			if status == nil || !strings.EqualFold(*status, "completed") {
-				return fmt.Errorf("azsdk: create %s ended %v", name, to.Ptr(status))
+				return fmt.Errorf("azsdk: create %s ended %v", name, new(status))
 			}
 			got, err := sdk.GetCertificate(ctx, name, "", nil)
 			if err != nil {
