@@ -2,6 +2,7 @@
 
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+MODERNIZE ?= golang.org/x/tools/go/analysis/passes/modernize/cmd/modernize@v0.53.0
 
 # SPECS is your clone of https://github.com/Azure/azure-rest-api-specs, which
 # holds Microsoft's Swagger files; API is the version to read from it (by
@@ -33,11 +34,13 @@ generate:
 check-generate:
 	./scripts/check-generate.sh
 
-## lint: gofmt, go vet and staticcheck over everything, generated code included
+## lint: gofmt, go vet and staticcheck over everything, generated code included; modernize over both modules but gen/
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(MODERNIZE) $$($(GO) list ./... | grep -v '/gen$$')
+	cd interop && $(GO) run $(MODERNIZE) ./...
 
 ## test: lint, check-generate and the race-enabled test suite, also of the interop module
 # The scripts' tests regenerate and test copies of the module, which takes
