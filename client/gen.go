@@ -16,7 +16,8 @@ import (
 // the timeout and the response size limit. Its methods give each answer's
 // status and headers (HTTPResponse), raw body (Body) and typed body
 // (JSON200 and the like); they return an error only when no answer was
-// read, and leave statuses to the caller.
+// read, and leave statuses to the caller. [OperationName] calls its
+// requests "Gen", unless their context already names an operation.
 //
 // Reach for it when this package does not (yet) carry what you need: a
 // field or operation of an API version newer than this package's models,
@@ -48,7 +49,7 @@ func (d genDoer) Do(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = jsonMediaType
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.hc.Do(req.WithContext(withOperation(req.Context(), "Gen")))
 	if err != nil {
 		return nil, fmt.Errorf("kvcerts: %w", err)
 	}

@@ -118,6 +118,31 @@ func TestGenRetries(t *testing.T) {
 	})
 }
 
+func TestGenNamesItsOperation(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /certificates/contacts", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, `{"contacts":[]}`)
+	})
+	var names []string
+	c, err := New(testVault, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), WithTransport(&handlerTransport{h: mux}),
+		WithOperationTransport(func(rt http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+				names = append(names, OperationName(req.Context()))
+				return rt.RoundTrip(req)
+			})
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Gen().GetCertificateContactsWithResponse(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 1 || names[0] != "Gen" {
+		t.Errorf("operation names %q, want [Gen]", names)
+	}
+}
+
 func TestGenLimitsTheResponseSize(t *testing.T) {
 	t.Parallel()
 	c, mux, _ := setup(t)
@@ -145,3 +170,7 @@ func TestGenStaysOnTheVault(t *testing.T) {
 		}
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
