@@ -19,7 +19,7 @@ func checkFloorCertificate(c *floorCertificate, w *servedCertificate) error {
 	same(&m, "id", c.ID, w.id)
 	same(&m, "kid", c.KeyID, w.kid)
 	same(&m, "sid", c.SecretID, w.sid)
-	same(&m, "x5t", c.X509Thumbprint, base64url.EncodeToString(w.x5t))
+	same(&m, "x5t", c.X509Thumbprint, w.x5tText)
 	sameBytes(&m, "cer", c.CER, w.cer)
 	same(&m, "contentType", c.ContentType, w.contentType)
 	same(&m, "preserveCertOrder", c.PreserveCertOrder, w.preserveCertOrder)
@@ -89,7 +89,7 @@ func checkFloorAttributes(m *mismatch, field string, a *floorAttributes, w *serv
 func checkFloorItem(it *floorItem, w *servedItem) error {
 	var m mismatch
 	same(&m, "id", it.ID, w.id)
-	same(&m, "x5t", it.X509Thumbprint, base64url.EncodeToString(w.x5t))
+	same(&m, "x5t", it.X509Thumbprint, w.x5tText)
 	sameTags(&m, it.Tags, w.tags)
 	checkFloorAttributes(&m, "attributes", &it.Attributes, &w.attributes)
 	return m.err

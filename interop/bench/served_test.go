@@ -49,6 +49,7 @@ type servedPolicy struct {
 type servedCertificate struct {
 	id, kid, sid, contentType string
 	x5t, cer                  []byte
+	x5tText                   string // x5t as on the wire, for the floor
 	attributes                servedAttributes
 	tags                      map[string]string
 	policy                    *servedPolicy
@@ -58,6 +59,7 @@ type servedCertificate struct {
 type servedItem struct {
 	id         string
 	x5t        []byte
+	x5tText    string
 	attributes servedAttributes
 	tags       map[string]string
 }
@@ -151,6 +153,7 @@ func servedCertificateOf(data []byte) (*servedCertificate, error) {
 	if c.x5t, err = d.bytes("x5t", base64url); err != nil {
 		return nil, err
 	}
+	c.x5tText = d.str("x5t")
 	if c.cer, err = d.bytes("cer", base64.StdEncoding); err != nil {
 		return nil, err
 	}
@@ -202,7 +205,7 @@ func servedPage(data []byte) (items []servedItem, next string, err error) {
 		if err != nil {
 			return nil, "", err
 		}
-		items = append(items, servedItem{id: it.str("id"), x5t: x5t, attributes: it.attributes(), tags: it.tags()})
+		items = append(items, servedItem{id: it.str("id"), x5t: x5t, x5tText: it.str("x5t"), attributes: it.attributes(), tags: it.tags()})
 	}
 	return items, d.str("nextLink"), nil
 }
