@@ -254,7 +254,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.vault.mu.Unlock()
 	status, body, err := operations[op](h.vault, c)
 	if r.Method != http.MethodGet {
-		h.vault.changed()
+		if ep.kind == "certificate" {
+			h.vault.mu.Lock()
+			h.vault.changedName(nameKey(ep.name))
+			h.vault.mu.Unlock()
+		} else {
+			h.vault.changed()
+		}
 	}
 	if perr := h.persist(wrote(r.Method, ep, op, err)...); perr != nil {
 		err = &apiError{status: http.StatusInternalServerError, code: "InternalServerError",

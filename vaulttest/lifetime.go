@@ -52,15 +52,36 @@ func (h *Handler) Notifications() []Notification {
 // change that may move a due time.
 func (v *vault) changed() { v.dueChanged.Store(true) }
 
+// changedName makes the next runDue look at the certificate (or deleted
+// certificate) of one name again, after a write to it alone, so that a
+// write costs the same however many certificates the vault holds.
+// Callers hold v.mu.
+func (v *vault) changedName(key string) {
+	if v.dueNames == nil {
+		v.dueNames = make(map[string]struct{})
+	}
+	v.dueNames[key] = struct{}{}
+}
+
 // runDue brings the vault up to now: create operations due by now
 // complete, lifetime actions whose triggers have passed run in order, and
 // deleted certificates past their scheduled purge date are purged. It looks
-// at the certificates only when something changed or a due time has come.
-// Callers hold v.mu.
+// at every certificate only when something changed or a due time has come,
+// and at the names written since its last run otherwise. Callers hold v.mu.
 func (v *vault) runDue(now time.Time) {
 	if !v.dueChanged.Swap(false) && now.Before(v.nextDue) {
+		for k := range v.dueNames {
+			if c := v.certs[k]; c != nil {
+				v.nextDue = earliest(v.nextDue, v.runCertificate(c, now))
+			}
+			if d := v.deleted[k]; d != nil {
+				v.nextDue = earliest(v.nextDue, d.purgeAt)
+			}
+		}
+		clear(v.dueNames)
 		return
 	}
+	clear(v.dueNames)
 	next := never
 	for _, k := range v.names {
 		next = earliest(next, v.runCertificate(v.certs[k], now))

@@ -33,8 +33,9 @@ type vault struct {
 	// file (see touch); nil without WithStateFile.
 	unsaved map[recordKey]struct{}
 
-	dueChanged atomic.Bool // something changed that runDue must look at
-	nextDue    time.Time   // nothing is due before; see runDue
+	dueChanged atomic.Bool         // something changed that runDue must look at
+	dueNames   map[string]struct{} // name keys written since the last runDue; see changedName
+	nextDue    time.Time           // nothing is due before; see runDue
 }
 
 // certificate is one certificate name with its versions, policy and latest
