@@ -78,9 +78,13 @@ type ManagedIdentityOptions struct {
 // These endpoints are local plain http (Service Fabric's is https), the one exception to this
 // package's https requirement. The resource asked for is the scope without "/.default".
 //
-// MSAL retries a failed request twice, a second apart: the metadata service on 404, 410,
-// 429 and 5xx answers, the other sources on 408, 429, 500, 502, 503 and 504, and all of them
-// after network errors. The context given to ChallengeToken ends the request at once.
+// A token request that fails in passing is retried up to six times: after network errors
+// other than the HTTP client's timeout, 408, 429 and 5xx answers, and from the metadata
+// service also 404 (no identity assigned yet) and 410 (the service is being updated, for up
+// to 70 s after a VM starts). The waits start at 2 s and double up to 30 s, with jitter, or
+// follow an answer's Retry-After up to 30 s; they add up to 72 s to 96 s, as azidentity's
+// retries outlast the 410 window. The context given to ChallengeToken ends the request and
+// its waits at once.
 //
 // A claims challenge cannot be sent to a managed identity endpoint; a request with claims
 // skips the cached token and gets a new one.
@@ -168,7 +172,9 @@ func newManagedIdentitySource(o *ManagedIdentityOptions) (*managedIdentitySource
 			return nil, fmt.Errorf("invalid %s managed identity endpoint %q: want an http or https URL", source, s.endpoint)
 		}
 	}
-	client, err := managedidentity.New(id, managedidentity.WithHTTPClient(wrapper))
+	client, err := managedidentity.New(id,
+		managedidentity.WithHTTPClient(&retryingDoer{next: wrapper, imds: source == managedidentity.DefaultToIMDS}),
+		managedidentity.WithRetryPolicyDisabled())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.describeSource(), err)
 	}
@@ -198,6 +204,14 @@ func redirectIMDS(req *http.Request, endpoint *url.URL) *http.Request {
 // pinnedClient returns a copy of hc whose TLS connections accept exactly the server
 // certificate with the given SHA-1 thumbprint (hex, as Service Fabric gives it), and no
 // other: Service Fabric's token endpoint presents a self-signed certificate.
+// thumbprintError is the failure of a TLS handshake with a Service Fabric endpoint whose
+// certificate is not the pinned one; retrying cannot help.
+type thumbprintError struct{ got []byte }
+
+func (e *thumbprintError) Error() string {
+	return fmt.Sprintf("the Service Fabric endpoint's certificate has thumbprint %X, want %s", e.got, envIdentityServerThumbprint)
+}
+
 func pinnedClient(hc *http.Client, thumbprint string) (*http.Client, error) {
 	want, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(thumbprint))
 	if err != nil || len(want) != sha1.Size {
@@ -214,7 +228,7 @@ func pinnedClient(hc *http.Client, thumbprint string) (*http.Client, error) {
 			}
 			got := sha1.Sum(cs.PeerCertificates[0].Raw)
 			if !bytes.Equal(got[:], want) {
-				return fmt.Errorf("the Service Fabric endpoint's certificate has thumbprint %X, want %s", got, envIdentityServerThumbprint)
+				return &thumbprintError{got: got[:]}
 			}
 			return nil
 		},

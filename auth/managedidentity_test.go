@@ -3,11 +3,13 @@ package auth
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,44 +102,122 @@ func TestIMDSRequests(t *testing.T) {
 	}
 }
 
-// The metadata service answers 503 while it starts; MSAL tries again a second later.
-func TestIMDSRetriesPassingFailures(t *testing.T) {
-	setHostEnv(t)
-	synctest.Test(t, func(t *testing.T) {
-		var calls atomic.Int32
-		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			if r.URL.Host != "imds.test" {
-				t.Errorf("request to %s, want the configured endpoint", r.URL.Host)
-			}
-			rec := httptest.NewRecorder()
-			if calls.Add(1) == 1 {
-				rec.WriteHeader(http.StatusServiceUnavailable)
+// miAnswer is one scripted answer of a fake managed identity endpoint: an HTTP status (0 for
+// a token), with a Retry-After header when retryAfter is set, or a transport error.
+type miAnswer struct {
+	status     int
+	retryAfter string
+	err        error
+}
+
+// Managed identity token requests are retried by this package (MSAL's own three attempts a
+// second apart are turned off), long enough to outlast the metadata service's 410 window.
+func TestManagedIdentityRetries(t *testing.T) {
+	const s = time.Second
+	reset := errors.New("connection reset by peer")
+	tests := []struct {
+		name         string
+		appService   bool
+		script       []miAnswer // the last one repeats
+		wantRequests int
+		minWait      time.Duration // in all, with jitter
+		maxWait      time.Duration
+		wantErr      bool
+		wantCanceled bool
+	}{
+		{name: "503 then a token", script: []miAnswer{{status: 503}, {}},
+			wantRequests: 2, minWait: 1600 * time.Millisecond, maxWait: 2400 * time.Millisecond},
+		{name: "410 three times then a token", script: []miAnswer{{status: 410}, {status: 410}, {status: 410}, {}},
+			wantRequests: 4, minWait: (2 + 4 + 8) * s * 4 / 5, maxWait: (2 + 4 + 8) * s * 6 / 5},
+		{name: "410 for good outlasts 70 s", script: []miAnswer{{status: 410}},
+			wantRequests: 7, minWait: 72 * s, maxWait: 96 * s, wantErr: true},
+		{name: "metadata 404 is retried", script: []miAnswer{{status: 404}, {}},
+			wantRequests: 2, minWait: 1600 * time.Millisecond, maxWait: 2400 * time.Millisecond},
+		{name: "App Service 404 is not", appService: true, script: []miAnswer{{status: 404}},
+			wantRequests: 1, wantErr: true},
+		{name: "400 is not", script: []miAnswer{{status: 400}}, wantRequests: 1, wantErr: true},
+		{name: "429 with Retry-After", appService: true, script: []miAnswer{{status: 429, retryAfter: "5"}, {}},
+			wantRequests: 2, minWait: 5 * s, maxWait: 5 * s},
+		{name: "Retry-After is capped at 30 s", script: []miAnswer{{status: 503, retryAfter: "3600"}, {}},
+			wantRequests: 2, minWait: 30 * s, maxWait: 30 * s},
+		{name: "network error", script: []miAnswer{{err: reset}, {}},
+			wantRequests: 2, minWait: 1600 * time.Millisecond, maxWait: 2400 * time.Millisecond},
+		{name: "timeout is not repeated", script: []miAnswer{{err: os.ErrDeadlineExceeded}},
+			wantRequests: 1, wantErr: true},
+		{name: "a certificate not pinned is not", script: []miAnswer{{err: &thumbprintError{got: make([]byte, 20)}}},
+			wantRequests: 1, wantErr: true},
+		{name: "a certificate not trusted is not", script: []miAnswer{{err: &tls.CertificateVerificationError{Err: reset}}},
+			wantRequests: 1, wantErr: true},
+		{name: "context ends the waits", script: []miAnswer{{status: 503}},
+			wantRequests: 3, minWait: 10 * s, maxWait: 10 * s, wantErr: true, wantCanceled: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			endpoint := "http://imds.test/metadata/identity/oauth2/token"
+			if tt.appService {
+				endpoint = "http://appservice.test/msi/token"
+				setHostEnv(t, envIdentityEndpoint, endpoint, envIdentityHeader, "header-secret")
 			} else {
-				writeMIToken(rec, "after-retry", "3600")
+				setHostEnv(t)
 			}
-			resp := rec.Result()
-			resp.Request = r
-			return resp, nil
-		})}
-		cred, err := NewManagedIdentity(&ManagedIdentityOptions{
-			Options:      Options{HTTPClient: hc, Scope: uniqueScope(t)},
-			IMDSEndpoint: "http://imds.test/metadata/identity/oauth2/token",
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					if want, _ := url.Parse(endpoint); r.URL.Host != want.Host {
+						t.Errorf("request to %s, want %s", r.URL.Host, want.Host)
+					}
+					a := tt.script[min(int(calls.Add(1)), len(tt.script))-1]
+					if a.err != nil {
+						return nil, a.err
+					}
+					rec := httptest.NewRecorder()
+					if a.status == 0 {
+						writeMIToken(rec, "after-retry", "3600")
+					} else {
+						if a.retryAfter != "" {
+							rec.Header().Set("Retry-After", a.retryAfter)
+						}
+						rec.WriteHeader(a.status)
+					}
+					resp := rec.Result()
+					resp.Request = r
+					return resp, nil
+				})}
+				opts := &ManagedIdentityOptions{Options: Options{HTTPClient: hc, Scope: uniqueScope(t)}}
+				if !tt.appService {
+					opts.IMDSEndpoint = endpoint
+				}
+				cred, err := NewManagedIdentity(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := t.Context()
+				if tt.wantCanceled {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.maxWait)
+					defer cancel()
+				}
+				start := time.Now()
+				tok, err := cred.ChallengeToken(ctx, opts.Scope, "", "")
+				waited := time.Since(start)
+				switch {
+				case tt.wantErr && err == nil:
+					t.Fatalf("ChallengeToken() = %v, want an error", tok)
+				case !tt.wantErr && (err != nil || tok.AccessToken != "after-retry"):
+					t.Fatalf("ChallengeToken() = %v, %v", tok, err)
+				}
+				if tt.wantCanceled && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v, want one that matches context.DeadlineExceeded", err)
+				}
+				if n := int(calls.Load()); n != tt.wantRequests {
+					t.Errorf("%d requests, want %d", n, tt.wantRequests)
+				}
+				if waited < tt.minWait || waited > tt.maxWait {
+					t.Errorf("waited %s in all, want %s to %s", waited, tt.minWait, tt.maxWait)
+				}
+			})
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		tok, err := cred.Token()
-		if err != nil || tok.AccessToken != "after-retry" {
-			t.Fatalf("Token() = %v, %v", tok, err)
-		}
-		if n := calls.Load(); n != 2 {
-			t.Errorf("%d requests, want 2", n)
-		}
-		if waited := time.Since(start); waited != time.Second {
-			t.Errorf("waited %s before the retry, want MSAL's 1s", waited)
-		}
-	})
+	}
 }
 
 func TestIMDSErrors(t *testing.T) {
