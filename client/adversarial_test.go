@@ -146,7 +146,7 @@ func TestAdversarialSuite(t *testing.T) {
 		}
 		for _, link := range links {
 			fig.badInputs.Add(2)
-			_, err := e.c.NewListCertificatesPager(&ListCertificatesOptions{ContinuationToken: link}).NextPage(t.Context())
+			_, err := e.c.NewListCertificatesPager(&NewListCertificatesPagerOptions{ContinuationToken: link}).NextPage(t.Context())
 			if err == nil {
 				t.Errorf("continuation token %q followed", link)
 			}

@@ -167,9 +167,21 @@ func (c *Client) RestoreCertificateBackup(ctx context.Context, backup []byte, op
 	return certificateFromBundle(&b), nil
 }
 
-// ListCertificatesOptions are the options of ListCertificates and
-// NewListCertificatesPager.
+// ListCertificatesOptions are the options of ListCertificates.
 type ListCertificatesOptions struct {
+	// IncludePending also lists certificates whose first version is still
+	// being created.
+	IncludePending bool
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// NewListCertificatesPagerOptions are the options of NewListCertificatesPager. It has the fields of
+// [ListCertificatesOptions], so that each can grow on its own.
+type NewListCertificatesPagerOptions struct {
 	// IncludePending also lists certificates whose first version is still
 	// being created.
 	IncludePending bool
@@ -188,14 +200,16 @@ type ListCertificatesOptions struct {
 // Errors: [ErrForbidden]; a MaxResults outside 1..25 or a continuation
 // token for another host is refused before any request.
 func (c *Client) ListCertificates(ctx context.Context, opts *ListCertificatesOptions) iter.Seq2[*CertificateProperties, error] {
-	return items(ctx, func() *Pager[*CertificateProperties] { return c.NewListCertificatesPager(opts) })
+	return items(ctx, func() *Pager[*CertificateProperties] {
+		return c.NewListCertificatesPager((*NewListCertificatesPagerOptions)(opts))
+	})
 }
 
 // NewListCertificatesPager returns a [Pager] over the pages that
 // ListCertificates ranges over.
-func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[*CertificateProperties] {
+func (c *Client) NewListCertificatesPager(opts *NewListCertificatesPagerOptions) *Pager[*CertificateProperties] {
 	if opts == nil {
-		opts = &ListCertificatesOptions{}
+		opts = &NewListCertificatesPagerOptions{}
 	}
 	return newPager(c, "ListCertificates", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
@@ -207,9 +221,18 @@ func (c *Client) NewListCertificatesPager(opts *ListCertificatesOptions) *Pager[
 		})
 }
 
-// ListCertificateVersionsOptions are the options of ListCertificateVersions
-// and NewListCertificateVersionsPager.
+// ListCertificateVersionsOptions are the options of ListCertificateVersions.
 type ListCertificateVersionsOptions struct {
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// NewListCertificateVersionsPagerOptions are the options of NewListCertificateVersionsPager. It has the fields of
+// [ListCertificateVersionsOptions], so that each can grow on its own.
+type NewListCertificateVersionsPagerOptions struct {
 	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
 	MaxResults int
 	// ContinuationToken resumes an earlier listing after the page that
@@ -224,14 +247,16 @@ type ListCertificateVersionsOptions struct {
 // Key Vault: GET /certificates/{name}/versions (permission certificates/list).
 // Errors: [ErrNotFound] (some vaults instead list nothing), [ErrForbidden].
 func (c *Client) ListCertificateVersions(ctx context.Context, name string, opts *ListCertificateVersionsOptions) iter.Seq2[*CertificateProperties, error] {
-	return items(ctx, func() *Pager[*CertificateProperties] { return c.NewListCertificateVersionsPager(name, opts) })
+	return items(ctx, func() *Pager[*CertificateProperties] {
+		return c.NewListCertificateVersionsPager(name, (*NewListCertificateVersionsPagerOptions)(opts))
+	})
 }
 
 // NewListCertificateVersionsPager returns a [Pager] over the pages that
 // ListCertificateVersions ranges over.
-func (c *Client) NewListCertificateVersionsPager(name string, opts *ListCertificateVersionsOptions) *Pager[*CertificateProperties] {
+func (c *Client) NewListCertificateVersionsPager(name string, opts *NewListCertificateVersionsPagerOptions) *Pager[*CertificateProperties] {
 	if opts == nil {
-		opts = &ListCertificateVersionsOptions{}
+		opts = &NewListCertificateVersionsPagerOptions{}
 	}
 	p := newPager(c, "ListCertificateVersions", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,27 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 	}
 	if c.VaultURL() != testVault {
 		t.Errorf("VaultURL() = %q", c.VaultURL())
+	}
+}
+
+// Every method of Client takes an options type of its own, so that each can
+// grow without changing the others.
+func TestEveryMethodHasItsOwnOptions(t *testing.T) {
+	t.Parallel()
+	owner := map[reflect.Type]string{}
+	ct := reflect.TypeFor[*Client]()
+	for m := range ct.Methods() {
+		for in := range m.Type.Ins() {
+			if in.Kind() != reflect.Pointer || !strings.HasSuffix(in.Elem().Name(), "Options") {
+				continue
+			}
+			if other, ok := owner[in]; ok {
+				t.Errorf("%s and %s share %s", other, m.Name, in.Elem().Name())
+			}
+			owner[in] = m.Name
+		}
+	}
+	if len(owner) < 30 {
+		t.Errorf("found %d options types, want one per operation (30 or more)", len(owner))
 	}
 }

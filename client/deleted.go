@@ -89,9 +89,21 @@ func (c *Client) GetDeletedCertificate(ctx context.Context, name string, opts *G
 	return deletedFromBundle(&b), nil
 }
 
-// ListDeletedCertificatesOptions are the options of ListDeletedCertificates
-// and NewListDeletedCertificatesPager.
+// ListDeletedCertificatesOptions are the options of ListDeletedCertificates.
 type ListDeletedCertificatesOptions struct {
+	// IncludePending also lists certificates whose deletion is not yet
+	// complete.
+	IncludePending bool
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// NewListDeletedCertificatesPagerOptions are the options of NewListDeletedCertificatesPager. It has the fields of
+// [ListDeletedCertificatesOptions], so that each can grow on its own.
+type NewListDeletedCertificatesPagerOptions struct {
 	// IncludePending also lists certificates whose deletion is not yet
 	// complete.
 	IncludePending bool
@@ -109,14 +121,16 @@ type ListDeletedCertificatesOptions struct {
 // Key Vault: GET /deletedcertificates (permission certificates/list).
 // Errors: [ErrForbidden].
 func (c *Client) ListDeletedCertificates(ctx context.Context, opts *ListDeletedCertificatesOptions) iter.Seq2[*DeletedCertificate, error] {
-	return items(ctx, func() *Pager[*DeletedCertificate] { return c.NewListDeletedCertificatesPager(opts) })
+	return items(ctx, func() *Pager[*DeletedCertificate] {
+		return c.NewListDeletedCertificatesPager((*NewListDeletedCertificatesPagerOptions)(opts))
+	})
 }
 
 // NewListDeletedCertificatesPager returns a [Pager] over the pages that
 // ListDeletedCertificates ranges over.
-func (c *Client) NewListDeletedCertificatesPager(opts *ListDeletedCertificatesOptions) *Pager[*DeletedCertificate] {
+func (c *Client) NewListDeletedCertificatesPager(opts *NewListDeletedCertificatesPagerOptions) *Pager[*DeletedCertificate] {
 	if opts == nil {
-		opts = &ListDeletedCertificatesOptions{}
+		opts = &NewListDeletedCertificatesPagerOptions{}
 	}
 	return newPager(c, "ListDeletedCertificates", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {

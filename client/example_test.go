@@ -296,7 +296,7 @@ func ExampleClient_NewListCertificatesPager() {
 		}
 	}
 
-	pager := c.NewListCertificatesPager(&client.ListCertificatesOptions{MaxResults: 2})
+	pager := c.NewListCertificatesPager(&client.NewListCertificatesPagerOptions{MaxResults: 2})
 	page, err := pager.NextPage(ctx)
 	if err != nil {
 		log.Fatal(err)

@@ -142,8 +142,18 @@ func (c *Client) issuer(ctx context.Context, req *http.Request, err error, name 
 	return issuerFromWire(&w), nil
 }
 
-// ListIssuersOptions are the options of ListIssuers and NewListIssuersPager.
+// ListIssuersOptions are the options of ListIssuers.
 type ListIssuersOptions struct {
+	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
+	MaxResults int
+	// ContinuationToken resumes an earlier listing after the page that
+	// returned it.
+	ContinuationToken string
+}
+
+// NewListIssuersPagerOptions are the options of NewListIssuersPager. It has the fields of
+// [ListIssuersOptions], so that each can grow on its own.
+type NewListIssuersPagerOptions struct {
 	// MaxResults is the page size, 1 to 25; 0 leaves it to the service.
 	MaxResults int
 	// ContinuationToken resumes an earlier listing after the page that
@@ -157,14 +167,16 @@ type ListIssuersOptions struct {
 // Key Vault: GET /certificates/issuers (permission certificates/listissuers).
 // Errors: [ErrForbidden].
 func (c *Client) ListIssuers(ctx context.Context, opts *ListIssuersOptions) iter.Seq2[*IssuerProperties, error] {
-	return items(ctx, func() *Pager[*IssuerProperties] { return c.NewListIssuersPager(opts) })
+	return items(ctx, func() *Pager[*IssuerProperties] {
+		return c.NewListIssuersPager((*NewListIssuersPagerOptions)(opts))
+	})
 }
 
 // NewListIssuersPager returns a [Pager] over the pages that ListIssuers
 // ranges over.
-func (c *Client) NewListIssuersPager(opts *ListIssuersOptions) *Pager[*IssuerProperties] {
+func (c *Client) NewListIssuersPager(opts *NewListIssuersPagerOptions) *Pager[*IssuerProperties] {
 	if opts == nil {
-		opts = &ListIssuersOptions{}
+		opts = &NewListIssuersPagerOptions{}
 	}
 	return newPager(c, "ListIssuers", opts.MaxResults, opts.ContinuationToken,
 		func(maxResults *int32) (*http.Request, error) {
