@@ -45,7 +45,9 @@ type Client struct {
 // ClientOption allows setting custom parameters during construction
 type ClientOption func(*Client) error
 
-// Creates a new Client, with reasonable defaults
+// NewClient creates a new Client of the vault at server. The service refuses
+// a request without an api-version: pass WithAPIVersion(APIVersion) in opts,
+// or use NewVaultClient, which does.
 func NewClient(server string, opts ...ClientOption) (*Client, error) {
 	// create a client with sane default values
 	client := Client{

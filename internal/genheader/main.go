@@ -7,6 +7,10 @@
 // should have it. Running it again changes nothing; a file that starts any
 // other way is an error, so that a new oapi-codegen header is noticed.
 //
+// It also replaces the doc comment oapi-codegen writes above NewClient
+// ("with reasonable defaults"), which is not true here: the spec leaves the
+// api-version out, and the service refuses a request without one.
+//
 // Usage:
 //
 //	go run ./internal/genheader gen/models.gen.go gen/client.gen.go
@@ -41,6 +45,7 @@ func fix(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	out = bytes.Replace(out, newClientDoc, ourNewClientDoc, 1)
 	if bytes.Equal(out, src) {
 		return nil
 	}
@@ -50,6 +55,15 @@ func fix(path string) error {
 // generatorDoc is the package comment oapi-codegen writes above its
 // "Code generated" line.
 var generatorDoc = []byte("// Package gen provides primitives to interact with the openapi HTTP API.\n//\n")
+
+// newClientDoc is oapi-codegen's comment above NewClient, and
+// ourNewClientDoc what genheader writes instead.
+var (
+	newClientDoc    = []byte("// Creates a new Client, with reasonable defaults\n")
+	ourNewClientDoc = []byte("// NewClient creates a new Client of the vault at server. The service refuses\n" +
+		"// a request without an api-version: pass WithAPIVersion(APIVersion) in opts,\n" +
+		"// or use NewVaultClient, which does.\n")
+)
 
 // detach returns src without generatorDoc and with a blank line between
 // the "Code generated ... DO NOT EDIT." line and the package clause.

@@ -71,3 +71,25 @@ func TestFixWritesOnlyWhenNeeded(t *testing.T) {
 		t.Errorf("a refused file was changed: %q", got)
 	}
 }
+
+func TestFixRewritesNewClientDoc(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "client.gen.go")
+	in := header + "\npackage gen\n\n// Creates a new Client, with reasonable defaults\nfunc NewClient() {}\n"
+	if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // running it again changes nothing
+		if err := fix(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := header + "\npackage gen\n\n" + string(ourNewClientDoc) + "func NewClient() {}\n"
+	if string(got) != want {
+		t.Errorf("after fix:\n%s\nwant:\n%s", got, want)
+	}
+}
