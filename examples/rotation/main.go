@@ -12,16 +12,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"slices"
 	"time"
 
 	"github.com/kvcerts/kvcerts/client"
@@ -66,14 +60,14 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		return err
 	}
 	defer src.Close()
-	url, stop, err := serve(src)
+	url, stop, err := exampleutil.ServeTLS(src)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	fmt.Fprintf(w, "Serving HTTPS at %s with the certificate from the vault.\n", url)
 	versions := []*client.Certificate{created.Certificate}
-	before, err := get(ctx, w, url, versions)
+	before, err := exampleutil.GetTLS(ctx, w, url, versions)
 	if err != nil {
 		return err
 	}
@@ -109,7 +103,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err := src.Refresh(ctx); err != nil {
 		return err
 	}
-	after, err := get(ctx, w, url, versions)
+	after, err := exampleutil.GetTLS(ctx, w, url, versions)
 	if err != nil {
 		return err
 	}
@@ -118,69 +112,4 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	}
 	fmt.Fprintf(w, "The server went from version %d to the renewed version %d without a restart.\n", before, after)
 	return nil
-}
-
-// serve starts an HTTPS server on a loopback port that takes its
-// certificate from src, and returns its URL and a function that stops it.
-func serve(src *client.TLSSource) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	server := &http.Server{
-		TLSConfig: &tls.Config{GetCertificate: src.GetCertificate},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, "hello over TLS")
-		}),
-	}
-	served := make(chan error, 1)
-	go func() { served <- server.ServeTLS(ln, "", "") }()
-	stop := func() {
-		server.Close()
-		<-served
-	}
-	return "https://" + ln.Addr().String() + "/", stop, nil
-}
-
-// get makes a request to url over a new connection (so a new TLS
-// handshake) that trusts the given versions of the certificate, which are
-// self-signed, and says which version the server presented: its position
-// in versions, from 1.
-func get(ctx context.Context, w io.Writer, url string, versions []*client.Certificate) (int, error) {
-	roots := x509.NewCertPool()
-	for _, v := range versions {
-		cert, err := x509.ParseCertificate(v.CER)
-		if err != nil {
-			return 0, fmt.Errorf("parsing version %s: %w", v.Properties.Version, err)
-		}
-		roots.AddCert(cert)
-	}
-	// The emulator's clock may be ahead of the real one: check the
-	// certificates' validity at the time the vault issued the last one.
-	at := versions[len(versions)-1].Properties.NotBefore
-	hc := &http.Client{Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: "localhost", Time: func() time.Time { return at }},
-		DisableKeepAlives: true,
-	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	leaf := resp.TLS.PeerCertificates[0]
-	i := slices.IndexFunc(versions, func(v *client.Certificate) bool { return bytes.Equal(v.CER, leaf.Raw) })
-	if i < 0 {
-		return 0, errors.New("the server presented a certificate that is no version of ours")
-	}
-	fmt.Fprintf(w, "GET %s: %q, from a server presenting version %d of %d (%s, valid until %s).\n",
-		url, body, i+1, len(versions), versions[i].Properties.Version, leaf.NotAfter.Format(time.DateOnly))
-	return i + 1, nil
 }

@@ -8,16 +8,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"slices"
 
 	"github.com/kvcerts/kvcerts/client"
 	"github.com/kvcerts/kvcerts/examples/internal/exampleutil"
@@ -52,26 +45,14 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		return err
 	}
 	defer src.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stop, err := exampleutil.ServeTLS(src)
 	if err != nil {
 		return err
 	}
-	server := &http.Server{
-		TLSConfig: &tls.Config{GetCertificate: src.GetCertificate},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, "hello over TLS")
-		}),
-	}
-	served := make(chan error, 1)
-	go func() { served <- server.ServeTLS(ln, "", "") }()
-	defer func() {
-		server.Close()
-		<-served
-	}()
-	url := "https://" + ln.Addr().String() + "/"
+	defer stop()
 	fmt.Fprintf(w, "Serving HTTPS at %s with the certificate from the vault.\n", url)
 
-	before, err := get(ctx, w, url, versions)
+	before, err := exampleutil.GetTLS(ctx, w, url, versions)
 	if err != nil {
 		return err
 	}
@@ -94,7 +75,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 		return err
 	}
 	fmt.Fprintln(w, "Refreshed the TLS source; the server keeps running.")
-	after, err := get(ctx, w, url, versions)
+	after, err := exampleutil.GetTLS(ctx, w, url, versions)
 	if err != nil {
 		return err
 	}
@@ -105,44 +86,4 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 
 	_, err = exampleutil.DeleteCertificate(ctx, w, c, name)
 	return err
-}
-
-// get makes a request to url over a new connection that trusts the given
-// versions of the certificate (self-signed certificates are their own
-// authority), and says which version the server presented: its position
-// in versions, from 1.
-func get(ctx context.Context, w io.Writer, url string, versions []*client.Certificate) (int, error) {
-	roots := x509.NewCertPool()
-	for _, v := range versions {
-		cert, err := x509.ParseCertificate(v.CER)
-		if err != nil {
-			return 0, fmt.Errorf("parsing version %s: %w", v.Properties.Version, err)
-		}
-		roots.AddCert(cert)
-	}
-	hc := &http.Client{Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: "localhost"},
-		DisableKeepAlives: true,
-	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	leaf := resp.TLS.PeerCertificates[0]
-	i := slices.IndexFunc(versions, func(v *client.Certificate) bool { return bytes.Equal(v.CER, leaf.Raw) })
-	if i < 0 {
-		return 0, errors.New("the server presented a certificate that is no version of ours")
-	}
-	fmt.Fprintf(w, "GET %s: %q, from a server presenting %s, version %d of %d (%s).\n",
-		url, body, leaf.Subject, i+1, len(versions), versions[i].Properties.Version)
-	return i + 1, nil
 }
