@@ -335,6 +335,24 @@ func TestUnknownIssuerMerge(t *testing.T) {
 	if err != nil || op.Status != client.OperationStatusCompleted {
 		t.Errorf("operation after merge = %+v, %v", op, err)
 	}
+	got, err := c.GetCertificate(ctx, "merged", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.PendingOperationID != "" {
+		t.Errorf("GetCertificate after merge: pending %q, want none", got.PendingOperationID)
+	}
+
+	// A second version waiting for its merge: the certificate refers to it.
+	if _, err := c.BeginCreateCertificate(ctx, "merged", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = c.GetCertificate(ctx, "merged", nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := srv.URL + "/certificates/merged/pending"; got.PendingOperationID != want {
+		t.Errorf("GetCertificate while a version waits: pending %q, want %q", got.PendingOperationID, want)
+	}
 }
 
 // TestCancelOperation cancels a create that waits for a merge.

@@ -23,7 +23,7 @@ func (v *vault) getCertificate(c *call) (int, any, error) {
 		}
 		return 0, nil, err
 	}
-	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil
+	return http.StatusOK, v.answer(cert, ver, c.version == ""), nil
 }
 
 // liveCert finds the certificate a request names, if it can be read now.
@@ -80,7 +80,7 @@ func (v *vault) updateCertificate(c *call) (int, any, error) {
 		ver.tags = maps.Clone(body.Tags)
 	}
 	ver.updated = c.now
-	return http.StatusOK, v.bundle(cert, ver, c.version == ""), nil
+	return http.StatusOK, v.answer(cert, ver, c.version == ""), nil
 }
 
 // listCertificates answers GET /certificates: the certificates by name,

@@ -71,6 +71,29 @@ func (v *vault) bundle(c *certificate, ver *version, withPolicy bool) *gen.Certi
 	return b
 }
 
+// certificateAnswer is a certificate's answer with the reference to its
+// operation in progress, which the service adds to answers about the
+// certificate as a whole (the published spec leaves it out).
+type certificateAnswer struct {
+	*gen.CertificateBundle
+	Pending *pendingRef `json:"pending,omitempty"`
+}
+
+// pendingRef refers to a certificate's pending operation.
+type pendingRef struct {
+	ID string `json:"id"`
+}
+
+// answer is bundle, with the pending operation's reference when whole and an
+// operation is in progress.
+func (v *vault) answer(c *certificate, ver *version, whole bool) certificateAnswer {
+	a := certificateAnswer{CertificateBundle: v.bundle(c, ver, whole)}
+	if whole && c.pending() {
+		a.Pending = &pendingRef{ID: v.urls.pending(c.name)}
+	}
+	return a
+}
+
 // item is a list entry. Lists of live certificates leave the recovery
 // fields out of the attributes, as the service does; deleted lists keep them.
 func (v *vault) item(c *certificate, ver *version, id string, withRecovery bool) gen.CertificateItem {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,10 +70,28 @@ func TestCreateCompletesAfterDelay(t *testing.T) {
 	if done.Status != "completed" || done.Target != h.srv.URL+"/certificates/slow" || done.StatusDetails != "" {
 		t.Fatalf("after the delay: %s", mustJSON(done))
 	}
-	var b gen.CertificateBundle
+	var b certificateAnswer
 	h.call("GET", "/certificates/slow/", nil, http.StatusOK, &b)
 	if b.Attributes.Created.Time() != h.clock.Now() {
 		t.Errorf("created %v, want the completion time %v", b.Attributes.Created.Time(), h.clock.Now())
+	}
+	if b.Pending != nil {
+		t.Errorf("after the operation: pending = %+v, want none", b.Pending)
+	}
+
+	// While a new version is being created, answers about the certificate
+	// refer to the operation, as the service's do; answers about a version
+	// do not.
+	h.create("slow", selfPolicy("CN=slow"))
+	var renewing certificateAnswer
+	h.call("GET", "/certificates/slow/", nil, http.StatusOK, &renewing)
+	if renewing.Pending == nil || renewing.Pending.ID != h.srv.URL+"/certificates/slow/pending" {
+		t.Errorf("while renewing: pending = %+v, want the operation's URL", renewing.Pending)
+	}
+	var version certificateAnswer
+	h.call("GET", "/certificates/slow/"+path.Base(b.ID), nil, http.StatusOK, &version)
+	if version.Pending != nil {
+		t.Errorf("a version's answer: pending = %+v, want none", version.Pending)
 	}
 }
 

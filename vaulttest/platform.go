@@ -86,6 +86,8 @@ func forAPIVersion(body any, apiVersion string) any {
 		return b
 	case *gen.CertificateBundle:
 		b.Policy.PlatformManaged = gen.PlatformManaged{}
+	case certificateAnswer:
+		b.Policy.PlatformManaged = gen.PlatformManaged{}
 	case *gen.DeletedCertificateBundle:
 		b.Policy.PlatformManaged = gen.PlatformManaged{}
 	}
