@@ -21,18 +21,13 @@ import (
 // ErrNoPrivateKey reports data that holds certificates but no private key.
 var ErrNoPrivateKey = errors.New("there are certificates but no private key")
 
-// IsPEM reports whether data looks like PEM text rather than PKCS #12.
-func IsPEM(data []byte) bool {
-	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("-----BEGIN "))
-}
-
-// Decode returns the private key and the certificates, in the data's order, of PEM text or
+// decode returns the private key and the certificates, in the data's order, of PEM text or
 // PKCS #12 data. Data holding "-----BEGIN " anywhere is PEM, so that text before the first
-// block (the "Bag Attributes" openssl writes) does not matter. PEM data holds CERTIFICATE blocks and one unencrypted private key block in
-// PKCS #8 ("PRIVATE KEY"), PKCS #1 ("RSA PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY") form, in
+// block (the "Bag Attributes" openssl writes) does not matter. PEM data holds CERTIFICATE
+// blocks and one unencrypted private key block in PKCS #8 ("PRIVATE KEY"), PKCS #1 ("RSA PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY") form, in
 // any order; other blocks are ignored. password decrypts PKCS #12 data and is not used for
 // PEM data.
-func Decode(data []byte, password string) (key any, certs []*x509.Certificate, err error) {
+func decode(data []byte, password string) (key any, certs []*x509.Certificate, err error) {
 	if bytes.Contains(data, []byte("-----BEGIN ")) {
 		return DecodePEM(data)
 	}
@@ -115,7 +110,7 @@ func DecodePFX(data []byte, password string) (any, []*x509.Certificate, error) {
 // Parse returns the certificate chain of PEM or PKCS #12 data with the certificate of its
 // private key first, followed by the others in the data's order, and the key.
 func Parse(data []byte, password string) ([]*x509.Certificate, crypto.Signer, error) {
-	key, certs, err := Decode(data, password)
+	key, certs, err := decode(data, password)
 	if err != nil {
 		return nil, nil, err
 	}
