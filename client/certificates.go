@@ -92,7 +92,7 @@ func (c *Client) UpdateCertificateProperties(ctx context.Context, name string, o
 		return nil, err
 	}
 	if opts.Policy != nil {
-		if err := opts.Policy.validate(); err != nil {
+		if err := c.checkPolicy(opts.Policy); err != nil {
 			return nil, err
 		}
 	}

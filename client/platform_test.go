@@ -156,6 +156,7 @@ func TestPlatformManagedRefusedBeforeSending(t *testing.T) {
 		_, errs["create"] = tc.c.BeginCreateCertificate(ctx, "name", policy, nil)
 		_, errs["import"] = tc.c.ImportCertificate(ctx, "name", []byte{0x30}, &ImportCertificateOptions{Policy: policy})
 		_, errs["update policy"] = tc.c.UpdateCertificatePolicy(ctx, "name", policy, nil)
+		_, errs["update properties"] = tc.c.UpdateCertificateProperties(ctx, "name", &UpdateCertificatePropertiesOptions{Policy: policy})
 		for op, err := range errs {
 			if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: %s: error %v, want ErrInvalidArgument saying %q", tc.name, op, err, tc.want)
