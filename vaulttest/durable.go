@@ -8,10 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/kvcerts/kvcerts/internal/atomicfile"
 )
 
 // minJournalLimit is the journal size below which it is never folded into
@@ -287,7 +288,7 @@ func (s *stateStore) compact(h *Handler) error {
 	st.Journal = gen
 	data, err := json.Marshal(st)
 	if err == nil {
-		err = writeFileAtomic(s.path, data, 0o600)
+		err = atomicfile.WriteFile(s.path, data, 0o600)
 	}
 	if err != nil {
 		restore()
@@ -307,7 +308,7 @@ func (s *stateStore) compact(h *Handler) error {
 		_ = s.journal.Close()
 		s.journal = nil
 	}
-	if err := writeFileAtomic(s.journalPath(), header, 0o600); err != nil {
+	if err := atomicfile.WriteFile(s.journalPath(), header, 0o600); err != nil {
 		s.broken = fmt.Errorf("start state journal: %w", err)
 		return s.broken
 	}
@@ -409,44 +410,6 @@ func (h *Handler) persist(extra ...recordKey) error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it,
-// renames it over path and syncs the directory, so that path holds the old
-// or the new content, never a part, and keeps the new content once this
-// returns.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// tempPrefix is the name prefix of path's temporary files.
-func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
-
 // removeStaleTemps removes the temporary files of the state file and its
 // journal that a process killed while writing them left behind.
 func removeStaleTemps(path string) error {
@@ -455,7 +418,7 @@ func removeStaleTemps(path string) error {
 	if err != nil {
 		return fmt.Errorf("read state directory: %w", err)
 	}
-	prefixes := []string{tempPrefix(path), tempPrefix(path + ".journal")}
+	prefixes := []string{atomicfile.TempPrefix(path), atomicfile.TempPrefix(path + ".journal")}
 	for _, e := range entries {
 		if e.IsDir() || !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(e.Name(), p) }) {
 			continue
@@ -465,18 +428,4 @@ func removeStaleTemps(path string) error {
 		}
 	}
 	return nil
-}
-
-// syncDir makes a rename in dir durable. Windows cannot sync a directory
-// and makes renames durable itself.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
 }

@@ -30,11 +30,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/atomicfile"
 	"github.com/kvcerts/kvcerts/vaulttest"
 )
 
@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	}
 	defer srv.Close()
 	if s.caOut != "" {
-		if err := writeFileAtomic(s.caOut, srv.CACertPEM(), 0o644); err != nil {
+		if err := atomicfile.WriteFile(s.caOut, srv.CACertPEM(), 0o644); err != nil {
 			return fmt.Errorf("write CA certificate: %w", err)
 		}
 	}
@@ -203,35 +203,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		fmt.Fprintf(stdout, "kvemulator: state saved to %s\n", s.statePath)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it over path, so readers see the old or the new content, never a part.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func printBanner(w io.Writer, s *settings, srv *vaulttest.Server, loaded bool) {

@@ -226,33 +226,6 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f")
-	for _, content := range []string{"first", "second, longer"} {
-		if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != content {
-			t.Errorf("read %q, %v; want %q", got, err, content)
-		}
-	}
-	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v", info.Mode().Perm())
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "no", "such", "dir"), []byte("x"), 0o600); err == nil {
-		t.Error("writing into a missing directory succeeded")
-	}
-	if err := writeFileAtomic(dir, []byte("x"), 0o600); err == nil {
-		t.Error("replacing a directory succeeded")
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("%d entries left, want only f", len(entries))
-	}
-}
-
 // TestRunClock starts the emulator at a given time with the clock endpoint,
 // moves the clock past a certificate's AutoRenew trigger over HTTP, as a
 // test in another language would, and finds the renewal.

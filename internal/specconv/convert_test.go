@@ -456,22 +456,3 @@ func TestGeneratorHintsAreDropped(t *testing.T) {
 		}
 	}
 }
-
-func TestWriteFileAtomic(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "out.json")
-	if err := writeFileAtomic(path, []byte("one")); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFileAtomic(path, []byte("two")); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(path)
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if string(got) != "two" || len(entries) != 1 {
-		t.Errorf("got %q with %d files in the folder, want %q alone", got, len(entries), "two")
-	}
-	if err := writeFileAtomic(filepath.Join(t.TempDir(), "missing", "out.json"), nil); err == nil {
-		t.Error("writing into a missing folder succeeded")
-	}
-}

@@ -20,8 +20,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
+	"github.com/kvcerts/kvcerts/internal/atomicfile"
 	"github.com/kvcerts/kvcerts/internal/specfiles"
 )
 
@@ -44,30 +44,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "specconv:", err)
 		os.Exit(1)
 	}
-	if err := writeFileAtomic(*out, doc); err != nil {
+	if err := atomicfile.WriteFile(*out, doc, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "specconv:", err)
 		os.Exit(1)
 	}
-}
-
-// writeFileAtomic replaces path with data so that a failed run never leaves a
-// half-written document behind.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".specconv-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
