@@ -143,20 +143,13 @@ func isDate(raw json.RawMessage) bool {
 
 func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
 
-// sanitizeTokenResponse checks the lifetime fields of a successful token response and
-// rewrites them in a form MSAL reads without overflow: expires_in in whole seconds, at most
-// maxLifetime, and no expires_on (MSAL would prefer it). refresh_in and ext_expires_in are
-// kept when they are sane and dropped or capped otherwise. A body that is not a JSON object
-// with an access_token (an instance discovery document, say) is returned unchanged. A
-// lifetime that is not a finite positive number, or an expiry in the past, is an error.
-func sanitizeTokenResponse(body []byte, now time.Time) ([]byte, error) {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &fields) != nil {
-		return body, nil
-	}
-	if _, ok := fields["access_token"]; !ok {
-		return body, nil
-	}
+// sanitizeTokenResponse checks the lifetime fields of a successful token response, which
+// checkTokenAnswer has parsed into fields, and returns the response with them rewritten in
+// a form MSAL reads without overflow: expires_in in whole seconds, at most maxLifetime,
+// and no expires_on (MSAL would prefer it). refresh_in and ext_expires_in are kept when
+// they are sane and dropped or capped otherwise. A lifetime that is not a finite positive
+// number, or an expiry in the past, is an error.
+func sanitizeTokenResponse(fields map[string]json.RawMessage, now time.Time) ([]byte, error) {
 	life, err := tokenLifetime(fields, now)
 	if err != nil {
 		return nil, &lifetimeError{err}

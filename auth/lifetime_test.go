@@ -93,7 +93,8 @@ func TestTokenLifetimeFromExpiresOn(t *testing.T) {
 	}
 }
 
-// sanitizeTokenResponse hands MSAL a response it reads without overflow.
+// checkTokenAnswer, through sanitizeTokenResponse, hands MSAL a response it reads without
+// overflow, and refuses an answer that is not a token.
 func TestSanitizeTokenResponse(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_750_000_000, 0)
@@ -112,7 +113,7 @@ func TestSanitizeTokenResponse(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out, err := sanitizeTokenResponse([]byte(tc.in), now)
+			out, err := checkTokenAnswer([]byte(tc.in), now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,12 +126,12 @@ func TestSanitizeTokenResponse(t *testing.T) {
 			}
 		})
 	}
-	for _, body := range []string{`{"issuer":"x"}`, `not json`, `[1,2]`} {
-		if out, err := sanitizeTokenResponse([]byte(body), now); err != nil || string(out) != body {
-			t.Errorf("sanitizeTokenResponse(%s) = %s, %v; want it unchanged", body, out, err)
+	for _, body := range []string{`{"issuer":"x"}`, `not json`, `[1,2]`, `null`} {
+		if out, err := checkTokenAnswer([]byte(body), now); err == nil {
+			t.Errorf("checkTokenAnswer(%s) = %s, nil; want an error", body, out)
 		}
 	}
-	if _, err := sanitizeTokenResponse([]byte(`{"access_token":"a","expires_in":"NaN"}`), now); err == nil {
+	if _, err := checkTokenAnswer([]byte(`{"access_token":"a","expires_in":"NaN"}`), now); err == nil {
 		t.Error("a token with lifetime NaN was accepted")
 	}
 }

@@ -113,7 +113,7 @@ func checkTokenAnswer(body []byte, now time.Time) ([]byte, error) {
 	if raw, ok := fields["access_token"]; !ok || json.Unmarshal(raw, &tok) != nil || tok == "" {
 		return nil, errors.New("the token endpoint's answer holds no access token")
 	}
-	return sanitizeTokenResponse(body, now)
+	return sanitizeTokenResponse(fields, now)
 }
 
 // callRecord collects, for one token request, what the answers said and which secrets
