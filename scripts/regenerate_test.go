@@ -187,8 +187,11 @@ func TestDriftGuardFires(t *testing.T) {
 	dir, specs := regenerateSetup(t, func(data []byte) []byte {
 		// A new optional property of CertificatePolicy, after its first one.
 		i := bytes.Index(data, []byte(`"CertificatePolicy": {`))
+		if i < 0 {
+			t.Fatal("certificates.json has no CertificatePolicy")
+		}
 		j := bytes.Index(data[i:], []byte(`"properties": {`))
-		if i < 0 || j < 0 {
+		if j < 0 {
 			t.Fatal("certificates.json has no CertificatePolicy properties")
 		}
 		at := i + j + len(`"properties": {`)
