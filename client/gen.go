@@ -51,7 +51,7 @@ func (d genDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.hc.Do(req.WithContext(withOperation(req.Context(), "Gen")))
 	if err != nil {
-		return nil, fmt.Errorf("kvcerts: %w", err)
+		return nil, fmt.Errorf("kvcerts: %w", pipelineError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))

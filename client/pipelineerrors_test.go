@@ -122,4 +122,10 @@ func TestTokenErrorFromOperation(t *testing.T) {
 	if hasPipelineError(err) {
 		t.Errorf("%v holds a type of internal/transport", err)
 	}
+
+	// The typed client of Gen shares the pipeline, and its errors too.
+	_, err = c.Gen().GetCertificateWithResponse(t.Context(), "web", "")
+	if !errors.As(err, &te) || !errors.Is(err, errSource) || hasPipelineError(err) {
+		t.Errorf("Gen: err = %v, want a *TokenError of this package wrapping the source's error", err)
+	}
 }
