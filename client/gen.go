@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,11 +39,7 @@ func (d genDoer) Do(req *http.Request) (*http.Response, error) {
 		return nil, invalidArg("the request is for %s, not the vault %s", quote(req.URL.Scheme+"://"+req.URL.Host), c.vaultURL)
 	}
 	if !req.URL.Query().Has("api-version") {
-		if req.URL.RawQuery == "" {
-			req.URL.RawQuery = c.apiQuery
-		} else {
-			req.URL.RawQuery = c.apiQuery + "&" + req.URL.RawQuery
-		}
+		req, _ = c.prepare(req, nil)
 	}
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = jsonMediaType
@@ -54,14 +49,12 @@ func (d genDoer) Do(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("kvcerts: %w", pipelineError(err))
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	if err == nil && len(data) > maxResponseBody {
-		err = errBodyTooLarge
-	}
-	if err != nil {
+	// The body outlives this call, so its buffer is not a pooled one.
+	var b bodyBuffer
+	if err := b.read(resp.Body); err != nil {
 		return nil, fmt.Errorf("kvcerts: %s %s: reading the response body (status %d): %w",
 			req.Method, sanitizeURL(req.URL), resp.StatusCode, err)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.Body = io.NopCloser(&b.buf)
 	return resp, nil
 }
