@@ -19,6 +19,7 @@ package specfiles
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,11 +57,11 @@ func (f Files) ExampleDirs() []string {
 	return dirs
 }
 
-// layouts are the places a version's two documents may sit, in the order
-// they are tried: the current layout first.
+// layouts are the folders of the data plane that hold a version's two
+// documents, in the order they are tried: the current layout first.
 var layouts = []struct{ certs, secrets string }{
-	{"Certificates/%s/%s/certificates.json", "Secrets/%s/%s/secrets.json"},
-	{"Microsoft.KeyVault/%s/%s/certificates.json", "Microsoft.KeyVault/%s/%s/secrets.json"},
+	{"Certificates", "Secrets"},
+	{"Microsoft.KeyVault", "Microsoft.KeyVault"},
 }
 
 // stability is the folder name for version v: preview or stable.
@@ -95,8 +96,8 @@ func Locate(checkout, version string) (Files, error) {
 		f := Files{
 			Checkout:     checkout,
 			Version:      version,
-			Certificates: filepath.Join(base, filepath.FromSlash(fmt.Sprintf(l.certs, stability(version), version))),
-			Secrets:      filepath.Join(base, filepath.FromSlash(fmt.Sprintf(l.secrets, stability(version), version))),
+			Certificates: filepath.Join(base, l.certs, stability(version), version, "certificates.json"),
+			Secrets:      filepath.Join(base, l.secrets, stability(version), version, "secrets.json"),
 		}
 		ok := true
 		for _, p := range []string{f.Certificates, f.Secrets} {
@@ -125,21 +126,17 @@ func isFile(p string) bool {
 func Versions(checkout string) []string {
 	base := filepath.Join(checkout, filepath.FromSlash(dataPlane))
 	seen := map[string]bool{}
-	for _, group := range []string{"Certificates", "Microsoft.KeyVault"} {
+	for _, l := range layouts {
 		for _, stab := range []string{"stable", "preview"} {
-			entries, _ := os.ReadDir(filepath.Join(base, group, stab))
+			entries, _ := os.ReadDir(filepath.Join(base, l.certs, stab))
 			for _, e := range entries {
-				if ValidVersion(e.Name()) && isFile(filepath.Join(base, group, stab, e.Name(), "certificates.json")) {
+				if ValidVersion(e.Name()) && isFile(filepath.Join(base, l.certs, stab, e.Name(), "certificates.json")) {
 					seen[e.Name()] = true
 				}
 			}
 		}
 	}
-	var vs []string
-	for v := range seen {
-		vs = append(vs, v)
-	}
-	slices.Sort(vs)
+	vs := slices.Sorted(maps.Keys(seen))
 	slices.Reverse(vs)
 	return vs
 }
