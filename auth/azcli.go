@@ -41,23 +41,6 @@ func NewAzureCLI(opts *AzureCLIOptions) (*Credential, error) {
 	return newCredential(kind, detail, opts.TenantID, &cliSource{timeout: timeout}, &opts.Options), nil
 }
 
-// cliSettings checks what the az and azd credentials are given.
-func cliSettings(tenantID string, timeout time.Duration) (time.Duration, string, error) {
-	if tenantID != "" {
-		if err := validateTenant(tenantID); err != nil {
-			return 0, "", err
-		}
-	}
-	if timeout < 0 {
-		return 0, "", fmt.Errorf("negative timeout %s", timeout)
-	}
-	detail := "current tenant"
-	if tenantID != "" {
-		detail = "tenant " + tenantID
-	}
-	return cmp.Or(timeout, defaultCLITimeout), detail, nil
-}
-
 type cliSource struct {
 	timeout time.Duration
 }

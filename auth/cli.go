@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,23 @@ const defaultCLITimeout = 10 * time.Second
 // cliScopePattern limits the scopes passed to az and azd to URL-like strings that cannot be
 // mistaken for a flag.
 var cliScopePattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_.:/-]*$`)
+
+// cliSettings checks what the az and azd credentials are given.
+func cliSettings(tenantID string, timeout time.Duration) (time.Duration, string, error) {
+	if tenantID != "" {
+		if err := validateTenant(tenantID); err != nil {
+			return 0, "", err
+		}
+	}
+	if timeout < 0 {
+		return 0, "", fmt.Errorf("negative timeout %s", timeout)
+	}
+	detail := "current tenant"
+	if tenantID != "" {
+		detail = "tenant " + tenantID
+	}
+	return cmp.Or(timeout, defaultCLITimeout), detail, nil
+}
 
 // runCLI runs a developer tool (az, azd) found on PATH, without a shell, and returns its
 // standard output. The timeout runs from start on the credential's clock. What the tool
