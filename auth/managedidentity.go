@@ -201,9 +201,6 @@ func redirectIMDS(req *http.Request, endpoint *url.URL) *http.Request {
 	return req
 }
 
-// pinnedClient returns a copy of hc whose TLS connections accept exactly the server
-// certificate with the given SHA-1 thumbprint (hex, as Service Fabric gives it), and no
-// other: Service Fabric's token endpoint presents a self-signed certificate.
 // thumbprintError is the failure of a TLS handshake with a Service Fabric endpoint whose
 // certificate is not the pinned one; retrying cannot help.
 type thumbprintError struct{ got []byte }
@@ -212,6 +209,9 @@ func (e *thumbprintError) Error() string {
 	return fmt.Sprintf("the Service Fabric endpoint's certificate has thumbprint %X, want %s", e.got, envIdentityServerThumbprint)
 }
 
+// pinnedClient returns a copy of hc whose TLS connections accept exactly the server
+// certificate with the given SHA-1 thumbprint (hex, as Service Fabric gives it), and no
+// other: Service Fabric's token endpoint presents a self-signed certificate.
 func pinnedClient(hc *http.Client, thumbprint string) (*http.Client, error) {
 	want, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(thumbprint))
 	if err != nil || len(want) != sha1.Size {
