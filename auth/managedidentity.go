@@ -166,7 +166,7 @@ func newManagedIdentitySource(o *ManagedIdentityOptions) (*managedIdentitySource
 	default:
 		s.endpoint = os.Getenv(envIdentityEndpoint)
 	}
-	if s.endpoint != imdsEndpoint {
+	if source != managedidentity.DefaultToIMDS { // the metadata service's endpoint is checked above
 		u, err := url.Parse(s.endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("invalid %s managed identity endpoint %q: want an http or https URL", source, s.endpoint)
