@@ -358,7 +358,8 @@ func decodeBody(c *call, v any) error {
 	if err := checkSent(c, data); err != nil {
 		return err
 	}
-	return checkPlatformManaged(c, data, v)
+	dropPlatformManaged(c, v)
+	return nil
 }
 
 // given reports whether a field of a decoded request was sent. Zero values

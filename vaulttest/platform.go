@@ -1,7 +1,6 @@
 package vaulttest
 
 import (
-	"encoding/json"
 	"maps"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -35,43 +34,13 @@ func policyIn(v any) *gen.CertificatePolicy {
 	return nil
 }
 
-// checkPlatformManaged applies the api-version to the platformManaged part
-// of a decoded request body v (raw is its JSON): an older version drops it,
-// and in a newer one an object without certificateUsage is a 400
-// BadParameter, like the service's. An empty object decodes to the zero
-// value, so it is found in the raw JSON.
-func checkPlatformManaged(c *call, raw []byte, v any) error {
-	p := policyIn(v)
-	if p == nil {
-		return nil
-	}
-	if !speaksPlatformManaged(c.apiVersion) {
+// dropPlatformManaged removes platformManaged from the policy of a decoded
+// request body v when the request's api-version predates it, as the service
+// ignores it. checkSent checks it as sent in newer versions.
+func dropPlatformManaged(c *call, v any) {
+	if p := policyIn(v); p != nil && !speaksPlatformManaged(c.apiVersion) {
 		p.PlatformManaged = gen.PlatformManaged{}
-		return nil
 	}
-	type usage struct {
-		CertificateUsage *string `json:"certificateUsage"`
-	}
-	var sent *usage
-	if _, isPolicy := v.(*gen.CertificatePolicy); isPolicy {
-		var body struct {
-			PlatformManaged *usage `json:"platformManaged"`
-		}
-		_ = json.Unmarshal(raw, &body) // v decoded from raw already
-		sent = body.PlatformManaged
-	} else {
-		var body struct {
-			Policy struct {
-				PlatformManaged *usage `json:"platformManaged"`
-			} `json:"policy"`
-		}
-		_ = json.Unmarshal(raw, &body)
-		sent = body.Policy.PlatformManaged
-	}
-	if sent != nil && (sent.CertificateUsage == nil || *sent.CertificateUsage == "") {
-		return badParameter("policy platformManaged.certificateUsage is required")
-	}
-	return nil
 }
 
 // forAPIVersion leaves platformManaged out of an answer to a request whose

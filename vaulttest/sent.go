@@ -32,6 +32,9 @@ type sentPolicy struct {
 			DaysBeforeExpiry   *int64 `json:"days_before_expiry"`
 		} `json:"trigger"`
 	} `json:"lifetime_actions"`
+	PlatformManaged *struct {
+		CertificateUsage *string `json:"certificateUsage"`
+	} `json:"platformManaged"`
 }
 
 // present reports whether raw holds a value other than null.
@@ -104,6 +107,12 @@ func checkSent(c *call, data []byte) error {
 				return badParameter("policy lifetime_actions[%d].trigger.days_before_expiry 0 is below 1", i)
 			}
 		}
+	}
+	// An api-version that predates platformManaged ignores it (see
+	// dropPlatformManaged); a newer one needs its certificateUsage.
+	if pm := p.PlatformManaged; pm != nil && speaksPlatformManaged(c.apiVersion) &&
+		(pm.CertificateUsage == nil || *pm.CertificateUsage == "") {
+		return badParameter("policy platformManaged.certificateUsage is required")
 	}
 	return nil
 }
