@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kvcerts/kvcerts/gen"
+	"github.com/kvcerts/kvcerts/internal/keyfile"
 )
 
 // DownloadCertificateOptions are the options of DownloadCertificate.
@@ -98,7 +99,7 @@ func (c *Client) download(ctx context.Context, cert *Certificate) (*DownloadedCe
 	}
 	kp, err := decodeSecret(s.ContentType, s.Value)
 	switch {
-	case errors.Is(err, errNoPrivateKey):
+	case errors.Is(err, keyfile.ErrNoPrivateKey):
 		return nil, fmt.Errorf("%w: certificate %q version %s: the secret holds the certificate only; "+
 			"a policy with an exportable key is needed to download the key", ErrKeyNotExportable, p.Name, p.Version)
 	case err != nil:
@@ -131,13 +132,13 @@ func decodeSecret(contentType, value string) (*KeyPair, error) {
 	var err error
 	switch ct {
 	case ContentTypePEM:
-		key, chain, err = decodePEM([]byte(value))
+		key, chain, err = keyfile.DecodePEM([]byte(value))
 	case ContentTypePKCS12:
 		data, derr := base64.StdEncoding.DecodeString(value)
 		if derr != nil {
 			return nil, fmt.Errorf("the %s value is not base64: %v", ct, derr)
 		}
-		key, chain, err = decodePFX(data, "")
+		key, chain, err = keyfile.DecodePFX(data, "")
 	default:
 		return nil, fmt.Errorf("its content type %s is neither %s nor %s", quote(contentType), ContentTypePKCS12, ContentTypePEM)
 	}

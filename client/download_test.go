@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvcerts/kvcerts/internal/keyfile"
 	"github.com/kvcerts/kvcerts/vaulttest"
 	"golang.org/x/oauth2"
 	"software.sslmate.com/src/go-pkcs12"
@@ -69,7 +70,7 @@ func checkDownload(t *testing.T, dc *DownloadedCertificate, want *Certificate) {
 	if !bytes.Equal(dc.Leaf.Raw, want.CER) {
 		t.Error("Leaf is not the version's certificate")
 	}
-	if !keyMatches(dc.Leaf, dc.PrivateKey) {
+	if !keyfile.Matches(dc.Leaf, dc.PrivateKey) {
 		t.Error("PrivateKey does not belong to Leaf")
 	}
 	tc := dc.TLSCertificate()
@@ -108,7 +109,7 @@ func TestDownloadRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkDownload(t, dc, created)
-			if got := describeKey(dc.PrivateKey); got != tt.want {
+			if got := keyfile.Describe(dc.PrivateKey); got != tt.want {
 				t.Errorf("key = %s, want %s", got, tt.want)
 			}
 

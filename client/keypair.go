@@ -38,9 +38,6 @@ type KeyPair struct {
 	PrivateKey crypto.Signer
 }
 
-// errNoPrivateKey reports certificates without a private key.
-var errNoPrivateKey = keyfile.ErrNoPrivateKey
-
 // NewKeyPair returns the key pair of key and chain, in any order; the leaf
 // is the certificate of key. It fails, with an error matching
 // [ErrInvalidArgument], when chain is empty, key is not an RSA or EC key
@@ -91,9 +88,9 @@ func ParseKeyPair(data []byte, password string) (*KeyPair, error) {
 	case isPEM(data) && password != "":
 		return nil, invalidArg("the key pair data is PEM, which takes no password; only PKCS #12 data is decrypted")
 	case isPEM(data):
-		key, chain, err = decodePEM(data)
+		key, chain, err = keyfile.DecodePEM(data)
 	default:
-		key, chain, err = decodePFX(data, password)
+		key, chain, err = keyfile.DecodePFX(data, password)
 	}
 	if err != nil {
 		return nil, invalidArg("%v", err)
@@ -120,12 +117,12 @@ func newKeyPair(chain []*x509.Certificate, key any) (*KeyPair, error) {
 		}
 	}
 	for _, c := range chain {
-		if keyMatches(c, signer) {
+		if keyfile.Matches(c, signer) {
 			return &KeyPair{Leaf: c, Chain: chain, PrivateKey: signer}, nil
 		}
 	}
 	return nil, fmt.Errorf("the private key (%s) belongs to none of the %d certificates (the first is %q)",
-		describeKey(signer), len(chain), chain[0].Subject)
+		keyfile.Describe(signer), len(chain), chain[0].Subject)
 }
 
 // check reports what is wrong with a key pair that may have been built by
@@ -140,8 +137,8 @@ func (k *KeyPair) check() error {
 	switch {
 	case k.Leaf == nil:
 		return errors.New("the key pair's Leaf is nil")
-	case !keyMatches(k.Leaf, k.PrivateKey):
-		return fmt.Errorf("the private key (%s) does not belong to the leaf %q", describeKey(k.PrivateKey), k.Leaf.Subject)
+	case !keyfile.Matches(k.Leaf, k.PrivateKey):
+		return fmt.Errorf("the private key (%s) does not belong to the leaf %q", keyfile.Describe(k.PrivateKey), k.Leaf.Subject)
 	}
 	for i, c := range k.Chain {
 		if c == nil {
@@ -158,15 +155,15 @@ func (k *KeyPair) check() error {
 func supportedKey(key any) (crypto.Signer, error) {
 	switch k := key.(type) {
 	case nil:
-		return nil, errNoPrivateKey
+		return nil, keyfile.ErrNoPrivateKey
 	case *rsa.PrivateKey:
 		if k != nil {
 			return k, nil
 		}
-		return nil, errNoPrivateKey
+		return nil, keyfile.ErrNoPrivateKey
 	case *ecdsa.PrivateKey:
 		if k == nil {
-			return nil, errNoPrivateKey
+			return nil, keyfile.ErrNoPrivateKey
 		}
 		switch k.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
@@ -175,23 +172,6 @@ func supportedKey(key any) (crypto.Signer, error) {
 		return nil, fmt.Errorf("EC keys on curve %s are not supported; use P-256, P-384 or P-521", k.Curve.Params().Name)
 	}
 	return nil, fmt.Errorf("%T keys are not supported; use RSA or EC (P-256, P-384, P-521) keys", key)
-}
-
-// keyMatches reports whether c is the certificate of key.
-func keyMatches(c *x509.Certificate, key crypto.Signer) bool { return keyfile.Matches(c, key) }
-
-// describeKey names a key's type and size, such as "RSA 2048" or "EC P-256".
-func describeKey(key crypto.Signer) string { return keyfile.Describe(key) }
-
-// decodePEM returns the private key and certificates of PEM data.
-func decodePEM(data []byte) (key any, certs []*x509.Certificate, err error) {
-	return keyfile.DecodePEM(data)
-}
-
-// decodePFX returns the private key and certificates of PKCS #12 data, the
-// certificates in the data's order.
-func decodePFX(data []byte, password string) (any, []*x509.Certificate, error) {
-	return keyfile.DecodePFX(data, password)
 }
 
 // TLSCertificate returns the key pair for tls.Config: its Certificate holds
@@ -290,7 +270,7 @@ func (k KeyPair) String() string {
 		return fmt.Sprintf("KeyPair{%d certificates, no leaf}", len(k.Chain))
 	}
 	return fmt.Sprintf("KeyPair{leaf %q, serial %s, expires %s, %d certificates, %s private key}",
-		k.Leaf.Subject, k.Leaf.SerialNumber, k.Leaf.NotAfter.UTC().Format(time.RFC3339), len(k.Chain), describeKey(k.PrivateKey))
+		k.Leaf.Subject, k.Leaf.SerialNumber, k.Leaf.NotAfter.UTC().Format(time.RFC3339), len(k.Chain), keyfile.Describe(k.PrivateKey))
 }
 
 // GoString is String, so that %#v does not print the private key either.
