@@ -72,7 +72,7 @@ func (h *Handler) Advance(d time.Duration) (time.Time, error) {
 	if d > maxAdvance || h.Now().Add(d).Year() > 2199 {
 		return time.Time{}, fmt.Errorf("vaulttest: Advance(%v) is too far: at most 100 years at a time, and not past the year 2199", d)
 	}
-	h.clock.offset.Add(int64(d))
+	h.cfg.clock.offset.Add(int64(d))
 	now := h.cfg.now()
 	h.vault.mu.Lock()
 	h.vault.runDue(now)

@@ -375,7 +375,7 @@ func (h *Handler) closeStore() error {
 // records noted as changed, which the state now holds, and returns them.
 func (h *Handler) state(take bool) (*stateFile, map[recordKey]struct{}, error) {
 	v := h.vault
-	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw, ClockOffset: h.clock.offset.Load()}
+	st := &stateFile{Format: stateFormat, CACert: v.ca.cert.Raw, ClockOffset: h.cfg.clock.offset.Load()}
 	var err error
 	if st.CAKey, err = marshalKey(v.ca.key); err != nil {
 		return nil, nil, err

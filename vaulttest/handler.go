@@ -31,7 +31,6 @@ const maxBody = 1 << 20
 // a TLS listener; NewHandler gives one to embed in another server.
 type Handler struct {
 	cfg    *config
-	clock  *clock
 	vault  *vault
 	tokens *tokenService
 	log    *requestLog
@@ -124,7 +123,6 @@ func newHandler(cfg *config, base, authority string) (*Handler, error) {
 	}
 	h := &Handler{
 		cfg:    cfg,
-		clock:  cfg.clock,
 		vault:  v,
 		tokens: newTokenService(cfg, tokenKey, authority, resourceFor(base)),
 		log:    newRequestLog(cfg.logSize),
