@@ -152,7 +152,7 @@ func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) ==
 func sanitizeTokenResponse(fields map[string]json.RawMessage, now time.Time) ([]byte, error) {
 	life, err := tokenLifetime(fields, now)
 	if err != nil {
-		return nil, &lifetimeError{err}
+		return nil, fmt.Errorf("the token endpoint sent an unusable lifetime: %w", err)
 	}
 	secs := max(int64(life/time.Second), 1)
 	fields["expires_in"] = json.RawMessage(strconv.FormatInt(secs, 10))
@@ -172,11 +172,3 @@ func sanitizeTokenResponse(fields map[string]json.RawMessage, now time.Time) ([]
 	}
 	return json.Marshal(fields)
 }
-
-// lifetimeError is a token response whose lifetime cannot be used.
-type lifetimeError struct{ err error }
-
-func (e *lifetimeError) Error() string {
-	return "the token endpoint sent an unusable lifetime: " + e.err.Error()
-}
-func (e *lifetimeError) Unwrap() error { return e.err }
