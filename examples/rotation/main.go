@@ -41,19 +41,11 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	policy.ValidityInMonths = 12
 	policy.LifetimeActions = []client.LifetimeAction{{Action: client.ActionAutoRenew, DaysBeforeExpiry: 30}}
 	fmt.Fprintf(w, "Creating certificate %q, valid 12 months, renewed 30 days before it expires.\n", name)
-	poller, err := c.BeginCreateCertificate(ctx, name, policy, nil)
+	created, err := exampleutil.CreateCertificate(ctx, w, c, name, policy)
 	if err != nil {
 		return err
 	}
-	created, err := exampleutil.Wait(ctx, w, "Creating "+name, poller)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p, err := c.BeginDeleteCertificate(context.WithoutCancel(ctx), name, nil); err == nil {
-			_, _ = exampleutil.Wait(context.WithoutCancel(ctx), w, "Deleting "+name, p)
-		}
-	}()
+	defer func() { _, _ = exampleutil.DeleteCertificate(context.WithoutCancel(ctx), w, c, name) }()
 
 	src, err := c.NewTLSSource(ctx, name, nil)
 	if err != nil {
@@ -66,7 +58,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	}
 	defer stop()
 	fmt.Fprintf(w, "Serving HTTPS at %s with the certificate from the vault.\n", url)
-	versions := []*client.Certificate{created.Certificate}
+	versions := []*client.Certificate{created}
 	before, err := exampleutil.GetTLS(ctx, w, url, versions)
 	if err != nil {
 		return err
@@ -75,13 +67,13 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	srv := v.Emulator()
 	if srv == nil {
 		fmt.Fprintf(w, "A real vault renews %q on %s; the server picks the renewal up at its next check.\n",
-			name, created.Certificate.Properties.Expires.AddDate(0, 0, -30).Format(time.DateOnly))
+			name, created.Properties.Expires.AddDate(0, 0, -30).Format(time.DateOnly))
 		return nil
 	}
 
 	// Move the emulator's clock to a day past the trigger: the vault runs
 	// the AutoRenew action as the clock passes it.
-	trigger := created.Certificate.Properties.Expires.AddDate(0, 0, -30)
+	trigger := created.Properties.Expires.AddDate(0, 0, -30)
 	now, err := srv.Advance(trigger.Sub(srv.Now()) + 24*time.Hour)
 	if err != nil {
 		return err
@@ -91,7 +83,7 @@ func run(ctx context.Context, w io.Writer, v *exampleutil.Vault) error {
 	if err != nil {
 		return err
 	}
-	if latest.Properties.Version == created.Certificate.Properties.Version {
+	if latest.Properties.Version == created.Properties.Version {
 		return errors.New("the vault did not renew the certificate")
 	}
 	versions = append(versions, latest)
