@@ -59,7 +59,7 @@ const MaxEmptyPages = 1000
 // first builds the request for the first page with gen's request builder,
 // given the page size (nil for the service's default); a continuation
 // token replaces it. page extracts a wire page's items and next link.
-func newPager[W, T any](c *Client, op string, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, string)) *Pager[T] {
+func newPager[W any, T listed](c *Client, op string, maxResults int, token string, first func(maxResults *int32) (*http.Request, error), page func(*W) ([]T, string)) *Pager[T] {
 	p := &Pager[T]{c: c, op: op}
 	p.fetch = func(ctx context.Context, req *http.Request) ([]T, string, error) {
 		var w W

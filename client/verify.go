@@ -2,7 +2,6 @@ package client
 
 import (
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -111,13 +110,10 @@ func (d *DeletedCertificate) listedID() (Collection, string) {
 func (p *IssuerProperties) listedID() (Collection, string) { return CollectionIssuers, p.ID }
 
 // checkListed checks item i of a page of the listing op: it must identify
-// an object of the listing's collection.
-func checkListed(op string, i int, item any) error {
-	l, ok := item.(listed)
-	if !ok || reflect.ValueOf(item).IsNil() {
-		return errResponse(op, "item %d of the page is null", i)
-	}
-	coll, id := l.listedID()
+// an object of the listing's collection. A null item decodes to one
+// without an id.
+func checkListed(op string, i int, item listed) error {
+	coll, id := item.listedID()
 	if err := checkObjectID(op+": item "+strconv.Itoa(i), coll, id, "", ""); err != nil {
 		return err
 	}
