@@ -29,7 +29,7 @@ func checkName(kind, name string) error {
 	if !validName(name) {
 		return badParameter("%s name %q is invalid: use 1..127 characters of 0-9, a-z, A-Z and '-'", kind, name)
 	}
-	if kind == "issuer" && (strings.EqualFold(name, issuerSelf) || strings.EqualFold(name, issuerUnknown)) {
+	if kind == "issuer" && (isIssuer(name, issuerSelf) || isIssuer(name, issuerUnknown)) {
 		return badParameter("issuer name %q is reserved", name)
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kvcerts/kvcerts/gen"
@@ -263,7 +262,3 @@ func (v *vault) renew(c *certificate, last *version, at time.Time) {
 	}
 	op.key, op.csr = key, csr
 }
-
-// isIssuer reports whether an issuer name is want; issuer names compare
-// without regard to case, as on the service.
-func isIssuer(name, want string) bool { return strings.EqualFold(name, want) }

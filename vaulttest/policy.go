@@ -19,6 +19,10 @@ const (
 	issuerUnknown = "Unknown"
 )
 
+// isIssuer reports whether an issuer name is want; issuer names compare
+// without regard to case, as on the service.
+func isIssuer(name, want string) bool { return strings.EqualFold(name, want) }
+
 // policy is a certificate's management policy, validated and with the
 // service's defaults filled in. A *policy is never changed once stored (seeded
 // certificates share one); updates store a new one.
