@@ -58,10 +58,11 @@ func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *handlerTrans
 	return newClient(u, tr, &s), mux, tr
 }
 
-// noRequests returns a client whose transport fails the test if used.
-func noRequests(t *testing.T) *Client {
+// noRequests returns a client, with opts, whose transport fails the test
+// if used.
+func noRequests(t *testing.T, opts ...Option) *Client {
 	t.Helper()
-	c, _, _ := setup(t)
+	c, _, _ := setup(t, opts...)
 	return c
 }
 

@@ -137,7 +137,7 @@ func TestPlatformManagedRoundTrip(t *testing.T) {
 func TestPlatformManagedRefusedBeforeSending(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	older := noRequestsWith(t, WithAPIVersion("2025-07-01"))
+	older := noRequests(t, WithAPIVersion("2025-07-01"))
 	current := noRequests(t)
 	for _, tc := range []struct {
 		name string
@@ -163,13 +163,6 @@ func TestPlatformManagedRefusedBeforeSending(t *testing.T) {
 			}
 		}
 	}
-}
-
-// noRequestsWith is noRequests with options.
-func noRequestsWith(t *testing.T, opts ...Option) *Client {
-	t.Helper()
-	c, _, _ := setup(t, opts...)
-	return c
 }
 
 // A client set to an older API version keeps working against a vault that
