@@ -231,18 +231,8 @@ func (v *vault) fire(c *certificate, ver *version, a gen.LifetimeAction, at time
 // it waits for a merge. Callers hold v.mu.
 func (v *vault) renew(c *certificate, last *version, at time.Time) {
 	p := c.policy.clone()
-	op := &operation{
-		requestID:     newVersion(),
-		version:       newVersion(),
-		policy:        p,
-		status:        statusInProgress,
-		statusDetails: detailsInProgress,
-		created:       at,
-		renewal:       true,
-	}
-	if isIssuer(p.issuerName, issuerUnknown) {
-		op.statusDetails = detailsUnknown
-	}
+	op := newOperation(p, at)
+	op.renewal = true
 	c.op = op
 	var key crypto.Signer
 	if p.reuseKey && keyFits(p, last.key) {

@@ -70,22 +70,11 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, badParameter("the policy cannot be turned into a certificate request: %v", err)
 	}
-	op := &operation{
-		requestID:     newVersion(),
-		version:       newVersion(),
-		policy:        p,
-		key:           k,
-		csr:           csr,
-		status:        statusInProgress,
-		statusDetails: detailsInProgress,
-		created:       c.now,
-		tags:          maps.Clone(body.Tags),
-		preserveOrder: body.PreserveCertOrder != nil && *body.PreserveCertOrder,
-		enabled:       body.CertificateAttributes.Enabled,
-	}
-	if isIssuer(p.issuerName, issuerUnknown) {
-		op.statusDetails = detailsUnknown
-	}
+	op := newOperation(p, c.now)
+	op.key, op.csr = k, csr
+	op.tags = maps.Clone(body.Tags)
+	op.preserveOrder = body.PreserveCertOrder != nil && *body.PreserveCertOrder
+	op.enabled = body.CertificateAttributes.Enabled
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -99,6 +88,24 @@ func (v *vault) createCertificate(c *call) (int, any, error) {
 	h.Set("Location", v.urls.pending(cert.name)+"?api-version="+url.QueryEscape(c.apiVersion)+"&request_id="+op.requestID)
 	setRetryAfter(h, v.cfg.delays.Create)
 	return http.StatusAccepted, v.operationWire(cert), nil
+}
+
+// newOperation returns a create operation of policy p in progress since
+// at, waiting for a merge when p's issuer is Unknown. The caller adds its
+// key and CSR.
+func newOperation(p *policy, at time.Time) *operation {
+	op := &operation{
+		requestID:     newVersion(),
+		version:       newVersion(),
+		policy:        p,
+		status:        statusInProgress,
+		statusDetails: detailsInProgress,
+		created:       at,
+	}
+	if isIssuer(p.issuerName, issuerUnknown) {
+		op.statusDetails = detailsUnknown
+	}
+	return op
 }
 
 // setPolicy makes p the policy of the certificate name, adding the
