@@ -79,8 +79,7 @@ func (c *Client) BeginCreateCertificate(ctx context.Context, name string, policy
 		return nil, err
 	}
 	s := &createState{name: name, op: operationFromWire(&w)}
-	p := newPoller(c, s.step)
-	p.op = "BeginCreateCertificate"
+	p := newPoller(c, "BeginCreateCertificate", s.step)
 	p.delay = c.pollDelay(h)
 	s.settle(p)
 	return p, nil
@@ -102,8 +101,7 @@ func (c *Client) ResumeCreateCertificate(name string, opts *ResumeCreateCertific
 		return nil, err
 	}
 	s := &createState{name: name}
-	p := newPoller(c, s.step)
-	p.op = "ResumeCreateCertificate"
+	p := newPoller(c, "ResumeCreateCertificate", s.step)
 	p.delay = 0
 	return p, nil
 }

@@ -52,10 +52,9 @@ func (c *Client) BeginDeleteCertificate(ctx context.Context, name string, opts *
 		return nil, err
 	}
 	deleted := deletedFromBundle(&b)
-	p := newFindPoller(c, h, deleted, statusDeleting, statusDeleted, func() (*http.Request, error) {
+	p := newFindPoller(c, "BeginDeleteCertificate", h, deleted, statusDeleting, statusDeleted, func() (*http.Request, error) {
 		return gen.NewGetDeletedCertificateRequest(c.server, name)
 	})
-	p.op = "BeginDeleteCertificate"
 	if deleted.RecoveryID == "" {
 		p.setStatus(statusDeleted)
 		p.finish(deleted, nil)
@@ -201,10 +200,9 @@ func (c *Client) BeginRecoverDeletedCertificate(ctx context.Context, name string
 		return nil, err
 	}
 	recovered := certificateFromBundle(&b)
-	p := newFindPoller(c, h, recovered, statusRecovering, statusRecovered, func() (*http.Request, error) {
+	p := newFindPoller(c, "BeginRecoverDeletedCertificate", h, recovered, statusRecovering, statusRecovered, func() (*http.Request, error) {
 		return gen.NewGetCertificateRequest(c.server, name, "")
 	})
-	p.op = "BeginRecoverDeletedCertificate"
 	return p, nil
 }
 
@@ -220,9 +218,10 @@ const (
 // service finds what the requests of get ask for: it answers 200, or 403
 // to a caller without the get permission, where 404 means not yet. The
 // poller then ends with result. Its status is pending until then and found
-// afterwards. h is the header of the response that started the operation.
-func newFindPoller[T any](c *Client, h http.Header, result T, pending, found string, get func() (*http.Request, error)) *Poller[T] {
-	p := newPoller(c, func(ctx context.Context, p *Poller[T]) (http.Header, error) {
+// afterwards. op names its requests; h is the header of the response that
+// started the operation.
+func newFindPoller[T any](c *Client, op string, h http.Header, result T, pending, found string, get func() (*http.Request, error)) *Poller[T] {
+	p := newPoller(c, op, func(ctx context.Context, p *Poller[T]) (http.Header, error) {
 		req, err := get()
 		h, err := c.do(ctx, req, err, http.StatusOK, nil)
 		switch {

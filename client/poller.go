@@ -37,8 +37,10 @@ type Poller[T any] struct {
 	status string
 }
 
-func newPoller[T any](c *Client, step func(context.Context, *Poller[T]) (http.Header, error)) *Poller[T] {
-	return &Poller[T]{c: c, step: step, delay: c.pollFrequency}
+// newPoller returns a poller whose requests carry the operation name op
+// and that takes steps with step.
+func newPoller[T any](c *Client, op string, step func(context.Context, *Poller[T]) (http.Header, error)) *Poller[T] {
+	return &Poller[T]{c: c, op: op, step: step, delay: c.pollFrequency}
 }
 
 // finish ends the operation with a result or an error.

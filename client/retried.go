@@ -32,7 +32,7 @@ func confirmGone(ctx context.Context, deleteErr error, get func(ctx context.Cont
 // neither it nor the certificate can be found: its deletion is then still in
 // progress, and the poller waits for it as after any delete.
 func (c *Client) deletedAfterRetry(ctx context.Context, name string, deleteErr error) (*Poller[*DeletedCertificate], error) {
-	p := newPoller(c, func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
+	p := newPoller(c, "BeginDeleteCertificate", func(ctx context.Context, p *Poller[*DeletedCertificate]) (http.Header, error) {
 		d, err := c.GetDeletedCertificate(ctx, name, nil)
 		switch {
 		case err == nil:
@@ -47,7 +47,6 @@ func (c *Client) deletedAfterRetry(ctx context.Context, name string, deleteErr e
 		}
 		return nil, nil
 	})
-	p.op = "BeginDeleteCertificate"
 	p.setStatus(statusDeleting)
 	if err := p.Poll(ctx); err != nil {
 		return nil, fmt.Errorf("%w; finding out whether an earlier attempt of the delete worked also failed: %w", deleteErr, err)
