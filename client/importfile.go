@@ -43,9 +43,9 @@ type ImportKeyPairOptions struct {
 // Errors: as for [Client.ImportCertificate].
 func (c *Client) ImportKeyPair(ctx context.Context, name string, kp *KeyPair, opts *ImportKeyPairOptions) (*Certificate, error) {
 	ctx = withOperation(ctx, "ImportKeyPair")
-	o := ImportCertificateOptions{}
+	var o ImportKeyPairOptions
 	if opts != nil {
-		o = ImportCertificateOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
+		o = *opts
 	}
 	return c.importKeyPair(ctx, name, kp, ContentTypePKCS12, o)
 }
@@ -86,9 +86,9 @@ func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, o
 	if err != nil {
 		return nil, fmt.Errorf("kvcerts: %w", err)
 	}
-	o, password := ImportCertificateOptions{}, ""
+	o, password := ImportKeyPairOptions{}, ""
 	if opts != nil {
-		o = ImportCertificateOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
+		o = ImportKeyPairOptions{Policy: opts.Policy, Enabled: opts.Enabled, Tags: opts.Tags, PreserveCertOrder: opts.PreserveCertOrder}
 		password = opts.Password
 	}
 	kp, err := ParseKeyPair(data, password)
@@ -103,9 +103,8 @@ func (c *Client) ImportCertificateFile(ctx context.Context, name, path string, o
 }
 
 // importKeyPair checks kp and imports it in the format of the policy's
-// content type, or format when the policy names none. o.Password is
-// ignored: the data it makes has none.
-func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, format ContentType, o ImportCertificateOptions) (*Certificate, error) {
+// content type, or format when the policy names none.
+func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, format ContentType, o ImportKeyPairOptions) (*Certificate, error) {
 	if err := checkCertificateName(name); err != nil {
 		return nil, err
 	}
@@ -115,7 +114,6 @@ func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, fo
 	if err := kp.check(); err != nil {
 		return nil, invalidArg("%v", err)
 	}
-	o.Password = ""
 	policy := CertificatePolicy{}
 	if o.Policy != nil {
 		policy = *o.Policy
@@ -123,7 +121,6 @@ func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, fo
 	if policy.ContentType == "" {
 		policy.ContentType = format
 	}
-	o.Policy = &policy
 
 	var data []byte
 	var err error
@@ -146,5 +143,7 @@ func (c *Client) importKeyPair(ctx context.Context, name string, kp *KeyPair, fo
 	if err != nil {
 		return nil, err
 	}
-	return c.ImportCertificate(ctx, name, data, &o)
+	return c.ImportCertificate(ctx, name, data, &ImportCertificateOptions{
+		Policy: &policy, Enabled: o.Enabled, Tags: o.Tags, PreserveCertOrder: o.PreserveCertOrder,
+	})
 }
